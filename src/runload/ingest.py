@@ -1,0 +1,245 @@
+"""Import files, folders and export archives into a store.
+
+The work per file: list sources → skip files known from an earlier import
+(same path, size and mtime; or same content hash) before parsing → parse (in
+worker processes when there are many) → store each file in one transaction with
+cross-source dedup → log the outcome. A bad file is skipped with a one-line
+reason and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import Counter, deque
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from runload.errors import ImportFormatError, NotAnActivity, RunloadError
+from runload.importers import Source, SourceHints, iter_sources, read_bytes
+from runload.models import Activity
+from runload.store import Store
+
+#: Below this many files to parse, worker processes cost more than they save.
+PARALLEL_MIN_FILES = 8
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one source file."""
+
+    label: str
+    outcome: str
+    """``imported``, ``duplicate``, ``skipped``, ``not_activity`` or ``known``."""
+    reason: str | None = None
+    activities: tuple[Activity, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    """The summary of one import run (what ``runload import`` prints)."""
+
+    athlete: str
+    files: int = 0
+    runs: int = 0
+    other_sports: Counter = field(default_factory=Counter)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    recovered: list[tuple[str, str]] = field(default_factory=list)
+    known: int = 0
+    replaced: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        """Activities newly stored (runs and other sports)."""
+        return self.runs + sum(self.other_sports.values())
+
+    def counts(self) -> dict:
+        return {
+            "imported": self.imported,
+            "duplicates": len(self.duplicates),
+            "other_sports": sum(self.other_sports.values()),
+            "skipped": len(self.skipped),
+            "known": self.known,
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "athlete": self.athlete,
+            "files": self.files,
+            "imported": self.imported,
+            "runs": self.runs,
+            "other_sports": dict(sorted(self.other_sports.items())),
+            "duplicates": [{"file": f, "duplicate_of": d} for f, d in self.duplicates],
+            "replaced": [{"file": f, "replaced": d} for f, d in self.replaced],
+            "recovered": [{"file": f, "note": r} for f, r in self.recovered],
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "unchanged": self.known,
+        }
+
+
+def _parse(data: bytes, hints: SourceHints) -> tuple[list[Activity] | None, str | None, bool]:
+    """Worker: parse one file's bytes. Never raises."""
+    try:
+        return read_bytes(data, hints), None, False
+    except NotAnActivity as err:
+        return None, err.reason, True
+    except ImportFormatError as err:
+        return None, err.reason, False
+    except RecursionError:
+        return None, "the file is nested too deeply to read", False
+    except MemoryError:
+        return None, "the file is too large to read in the memory available", False
+    except Exception as err:  # noqa: BLE001 - a per-file boundary: one bad file must not stop the batch
+        return None, f"could not be read ({type(err).__name__}: {err})", False
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _executor(jobs: int) -> Executor:
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - platforms without fork
+        ctx = multiprocessing.get_context()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | os.PathLike],
+    athlete: str = "me",
+    *,
+    tz: str | None = None,
+    shoe: str | None = None,
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import ``paths`` (files, folders, archives) for ``athlete``.
+
+    Parameters
+    ----------
+    store : Store
+        An open, writable store.
+    paths : iterable of path
+        Files (FIT/GPX/TCX, plain or gzip), folders (recursive) and zip exports.
+    athlete : str
+        Created on first use; ``tz`` (IANA zone) is stored with it.
+    shoe : str, optional
+        Shoe for every run in this import (created if new).
+    jobs : int, optional
+        Worker processes for parsing (default: all cores; 1 = in this process).
+    progress : callable, optional
+        Called with each file's label as it is handled.
+    """
+    paths = [os.fspath(p) for p in paths]
+    for p in paths:
+        if not os.path.exists(p):
+            raise RunloadError(f"{p}: no such file or folder")
+    athlete_id = store.athlete_id(athlete, create=True, tz=tz)
+    tz = tz or store.athlete_tz(athlete)
+    report = ImportReport(athlete=athlete)
+    import_id = store.begin_import(athlete_id, paths)
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+
+    pending: list[tuple[Source, bytes, str]] = []
+    for source in iter_sources(paths, SourceHints(tz=tz)):
+        report.files += 1
+        if source.error:
+            report.skipped.append((source.label, source.error))
+            store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None,
+                           "skipped", source.error)
+            _tick(progress, source.label)
+            continue
+        known = store.known_file(athlete_id, source.label, source.size, source.mtime)
+        if known is not None and known[0] in ("imported", "duplicate", "known", "not_activity", "skipped"):
+            _count_known(report, source.label, known[0], known[1])
+            _tick(progress, source.label)
+            continue
+        try:
+            data = source.read()
+        except (OSError, ImportFormatError) as err:
+            reason = getattr(err, "reason", None) or f"cannot be read ({getattr(err, 'strerror', None) or err})"
+            report.skipped.append((source.label, reason))
+            store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None, "skipped", reason)
+            _tick(progress, source.label)
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        known = store.known_hash(athlete_id, digest)
+        if known is not None:
+            # same content seen before under this or another name: log the new name, do not parse again
+            store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, digest,
+                           "known" if known[0] != "skipped" else "skipped", known[1])
+            _count_known(report, source.label, known[0], known[1])
+            _tick(progress, source.label)
+            continue
+        pending.append((source, data, digest))
+        if len(pending) >= 64 and jobs == 1:
+            _parse_and_store(store, athlete_id, import_id, pending, report, shoe, 1, progress)
+            pending = []
+    if pending:
+        _parse_and_store(store, athlete_id, import_id, pending, report, shoe, jobs, progress)
+    store.finish_import(import_id, report.counts())
+    return report
+
+
+def _count_known(report: ImportReport, label: str, outcome: str, reason: str | None) -> None:
+    if outcome == "skipped":
+        report.skipped.append((label, reason or "skipped before"))
+    else:
+        report.known += 1
+
+
+def _tick(progress, label) -> None:
+    if progress is not None:
+        progress(label)
+
+
+def _parse_and_store(store, athlete_id, import_id, pending, report, shoe, jobs, progress) -> None:
+    if jobs > 1 and len(pending) >= PARALLEL_MIN_FILES:
+        with _executor(min(jobs, len(pending))) as pool:
+            window: deque = deque()
+            it = iter(pending)
+            for item in it:
+                window.append((item, pool.submit(_parse, item[1], item[0].hints)))
+                if len(window) >= jobs * 4:
+                    (src, _, digest), fut = window.popleft()
+                    _store_one(store, athlete_id, import_id, src, digest, fut.result(), report, shoe)
+                    _tick(progress, src.label)
+            while window:
+                (src, _, digest), fut = window.popleft()
+                _store_one(store, athlete_id, import_id, src, digest, fut.result(), report, shoe)
+                _tick(progress, src.label)
+    else:
+        for src, data, digest in pending:
+            _store_one(store, athlete_id, import_id, src, digest, _parse(data, src.hints), report, shoe)
+            _tick(progress, src.label)
+
+
+def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, report: ImportReport, shoe) -> None:
+    activities, reason, not_activity = parsed
+    if activities is None:
+        outcome = "not_activity" if not_activity else "skipped"
+        report.skipped.append((src.label, reason))
+        store.log_file(athlete_id, import_id, src.label, src.size, src.mtime, digest, outcome, reason)
+        return
+    result = store.add_file(
+        athlete_id, activities, source_path=src.label, content_hash=digest, size=src.size, mtime=src.mtime,
+        import_id=import_id, shoe=shoe,
+    )
+    for _act, ref in result.duplicates:
+        report.duplicates.append((src.label, ref.describe()))
+    for _act, ref in result.replaced:
+        report.replaced.append((src.label, ref.describe()))
+    for act in result.stored:
+        if act.is_run:
+            report.runs += 1
+        else:
+            report.other_sports[act.sport] += 1
+        if act.recovered:
+            report.recovered.append((src.label, act.recovered))
+    if not result.stored and not result.duplicates:
+        report.known += 1

@@ -1,0 +1,199 @@
+"""The store: idempotent files, cross-source dedup, shoes, damaged and foreign stores."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from runload import store as store_mod
+from runload.errors import NotFound, StoreError
+from runload.store import Store
+from tests.conftest import make_run
+
+
+def add(store, acts, path="a.fit", digest="h1"):
+    aid = store.athlete_id("alex", create=True, tz="Europe/Berlin")
+    return store.add_file(aid, acts, source_path=path, content_hash=digest)
+
+
+def test_same_file_twice_adds_nothing(tmp_store):
+    first = add(tmp_store, [make_run("2026-09-12T06:00:00Z", 10.0)])
+    again = add(tmp_store, [make_run("2026-09-12T06:00:00Z", 10.0)])
+    assert len(first.added) == 1
+    assert again.added == () and again.already == 1
+    assert len(tmp_store.activities_frame("alex")) == 1
+
+
+def test_same_run_from_gpx_and_fit_is_stored_once_and_the_richer_kept(tmp_store):
+    gpx = make_run("2026-09-12T06:00:05Z", 10.05, source_format="gpx")
+    fit = make_run("2026-09-12T06:00:00Z", 10.0, source_format="fit", avg_hr_bpm=150.0)
+    add(tmp_store, [gpx], "run.gpx", "g")
+    result = add(tmp_store, [fit], "run.fit", "f")
+    assert len(result.replaced) == 1  # FIT with heart rate replaces the GPX
+    frame = tmp_store.activities_frame("alex")
+    assert len(frame) == 1
+    assert frame.loc[0, "source_format"] == "fit"
+    assert frame.loc[0, "avg_hr_bpm"] == 150.0
+    dups = tmp_store.duplicates_frame("alex")
+    assert list(dups["source_path"]) == ["run.gpx"]
+    # and the poorer one arriving second is a duplicate, not stored
+    result = add(tmp_store, [make_run("2026-09-12T06:01:00Z", 9.8, source_format="gpx")], "copy.gpx", "c")
+    assert len(result.duplicates) == 1 and not result.added
+
+
+def test_two_real_runs_of_one_day_are_never_merged(tmp_store):
+    add(tmp_store, [make_run("2026-09-12T06:00:00Z", 10.0)], "am.fit", "am")
+    add(tmp_store, [make_run("2026-09-12T17:00:00Z", 10.0)], "pm.fit", "pm")
+    # starts within 2 minutes but 20 % apart in distance: not the same recording
+    add(tmp_store, [make_run("2026-09-12T06:01:30Z", 8.0, elapsed_s=600)], "x.fit", "x")
+    assert len(tmp_store.activities_frame("alex")) == 3
+
+
+def test_dedup_boundaries():
+    run = make_run("2026-09-12T06:00:00Z", 10.0)
+    start = int(run.start_utc.timestamp())
+    # exactly 3 % apart: same; just over 3 % and no time overlap information: different
+    assert store_mod._same_activity(run, start, 10000 * 1.03, start, None)
+    assert not store_mod._same_activity(run, start, 10000 * 1.031, start, None)
+    # 5 % apart but the two recordings overlap in time entirely (GPX geometry vs watch distance)
+    assert store_mod._same_activity(run, start, 10500, start + 6, run.elapsed_s)
+
+
+def test_sessions_of_one_file_are_not_merged(tmp_store):
+    a = make_run("2026-09-12T06:00:00Z", 0.0, sport="transition", distance_m=None)
+    b = make_run("2026-09-12T06:01:00Z", 0.0, sport="transition", distance_m=None)
+    result = add(tmp_store, [a, b], "tri.fit", "tri")
+    assert len(result.added) == 2
+
+
+def test_shoe_from_option_gear_and_default(tmp_store):
+    aid = tmp_store.athlete_id("alex", create=True, tz="UTC")
+    tmp_store.add_file(aid, [make_run("2026-09-01T06:00:00Z", 10)], source_path="1", content_hash="1",
+                       shoe="Pegasus 40")
+    tmp_store.add_file(aid, [make_run("2026-09-02T06:00:00Z", 10, gear="Kinvara 14")], source_path="2",
+                       content_hash="2")
+    tmp_store.add_shoe("alex", "Clifton 9", default=True)
+    tmp_store.add_file(aid, [make_run("2026-09-03T06:00:00Z", 10)], source_path="3", content_hash="3")
+    tmp_store.add_file(aid, [make_run("2026-09-03T16:00:00Z", 20, sport="cycling")], source_path="4",
+                       content_hash="4")
+    frame = tmp_store.activities_frame("alex")
+    assert list(frame["shoe"]) == ["Pegasus 40", "Kinvara 14", "Clifton 9", None]
+    assert set(tmp_store.shoes_frame("alex")["name"]) == {"Pegasus 40", "Kinvara 14", "Clifton 9"}
+
+
+def test_assign_and_retire_shoe(tmp_store):
+    aid = tmp_store.athlete_id("alex", create=True, tz="Europe/Berlin")
+    for i, day in enumerate(["2026-09-01", "2026-09-10", "2026-09-20"]):
+        tmp_store.add_file(aid, [make_run(f"{day}T06:00:00Z", 10)], source_path=day, content_hash=day)
+    tmp_store.add_shoe("alex", "Trail")
+    from datetime import date
+
+    assert tmp_store.assign_shoe("alex", "Trail", date(2026, 9, 5), date(2026, 9, 15)) == 1
+    assert list(tmp_store.activities_frame("alex")["shoe"]) == [None, "Trail", None]
+    tmp_store.retire_shoe("alex", "Trail", date(2026, 9, 16))
+    assert tmp_store.shoes_frame("alex").loc[0, "retired_on"] == date(2026, 9, 16)
+    with pytest.raises(NotFound, match="no shoe named 'Nope'"):
+        tmp_store.retire_shoe("alex", "Nope", date(2026, 9, 16))
+
+
+def test_unknown_athlete_names_the_known_ones(tmp_store):
+    tmp_store.athlete_id("alex", create=True)
+    with pytest.raises(NotFound, match=r"no athlete named 'bob'.*alex"):
+        tmp_store.activities_frame("bob")
+
+
+def test_corrupt_store_is_refused_and_left_untouched(tmp_path):
+    p = tmp_path / "runload.db"
+    p.write_bytes(b"this is not a database, it is a shopping list\n" * 20)
+    before = p.read_bytes()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="not a runload store"):
+            Store.open(p, readonly=readonly)
+    assert p.read_bytes() == before
+
+
+def test_damaged_sqlite_is_refused(tmp_path):
+    p = tmp_path / "runload.db"
+    Store.open(p).close()
+    data = bytearray(p.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    p.write_bytes(bytes(data))
+    with pytest.raises(StoreError):
+        s = Store.open(p)
+        s.activities_frame("x")
+
+
+def test_foreign_sqlite_is_refused(tmp_path):
+    p = tmp_path / "other.db"
+    conn = sqlite3.connect(p)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.execute("PRAGMA user_version = 0")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not a runload store"):
+        Store.open(p)
+    assert sqlite3.connect(p).execute("SELECT name FROM sqlite_master").fetchall() == [("recipes",)]
+
+
+def test_newer_schema_is_refused_and_not_changed(tmp_path):
+    p = tmp_path / "runload.db"
+    Store.open(p).close()
+    conn = sqlite3.connect(p)
+    conn.execute(f"PRAGMA user_version = {store_mod.SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    before = p.read_bytes()
+    with pytest.raises(StoreError, match="newer runload"):
+        Store.open(p)
+    assert p.read_bytes() == before
+
+
+def test_older_schema_migrates_forward(tmp_path, monkeypatch):
+    p = tmp_path / "runload.db"
+    s = Store.open(p)
+    aid = s.athlete_id("alex", create=True)
+    s.add_file(aid, [make_run("2026-09-01T06:00:00Z", 10)], source_path="1", content_hash="1")
+    s.close()
+
+    m_next = "CREATE TABLE gaps_test (athlete_id INTEGER, from_date TEXT);"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS + (m_next,))
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(store_mod.MIGRATIONS))
+    with pytest.raises(StoreError, match="older schema"):
+        Store.open(p, readonly=True)
+    s = Store.open(p)
+    assert s.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION
+    assert len(s.activities_frame("alex")) == 1  # nothing lost
+    s.close()
+
+
+def test_read_only_store_is_a_clear_error(tmp_path, monkeypatch):
+    p = tmp_path / "runload.db"
+    Store.open(p).close()
+    p.chmod(0o444)
+    if os.geteuid() == 0:  # root may write anyway; make the check see what a user would
+        real_access = os.access
+        monkeypatch.setattr(store_mod.os, "access",
+                            lambda path, mode: False if (mode & os.W_OK and str(path) == str(p)) else
+                            real_access(path, mode))
+    with pytest.raises(StoreError, match="read-only"):
+        Store.open(p)
+    Store.open(p, readonly=True).close()  # reading still works
+
+
+def test_read_only_open_of_missing_store(tmp_path):
+    with pytest.raises(StoreError, match="no runload store"):
+        Store.open(tmp_path / "missing.db", readonly=True)
+
+
+def test_locked_store_is_a_clear_error(tmp_path):
+    p = tmp_path / "runload.db"
+    s1 = Store.open(p)
+    s1.conn.execute("BEGIN IMMEDIATE")
+    s2 = Store.open(p, timeout_s=0.2)
+    with pytest.raises(StoreError, match="locked by another runload process"):
+        s2.athlete_id("alex", create=True)
+    s1.conn.execute("ROLLBACK")
+    s1.close()
+    s2.close()
