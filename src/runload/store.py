@@ -694,9 +694,10 @@ class Store:
             frame[col] = pd.Series([v if isinstance(v, str) else None for v in frame[col]], dtype=object)
         frame["has_gps"] = frame["has_gps"].astype(bool)
         frame["hr_seconds_by_bpm"] = [
-            {int(k): float(v) for k, v in json.loads(h).items()} if h else None for h in frame["hr_seconds_by_bpm"]
+            {int(k): float(v) for k, v in json.loads(h).items()} if isinstance(h, str) and h else None
+            for h in frame["hr_seconds_by_bpm"]
         ]
-        frame["notes"] = [json.loads(n) if n else [] for n in frame["notes"]]
+        frame["notes"] = [json.loads(n) if isinstance(n, str) and n else [] for n in frame["notes"]]
         return frame
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:

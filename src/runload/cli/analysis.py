@@ -1,0 +1,240 @@
+"""``runload check`` and ``runload shoes ...``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from runload import tables
+from runload.analysis import analyze
+from runload.cli import EXIT_ALERT, EXIT_WARNING, cli
+from runload.cli.common import (
+    as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
+)
+from runload.errors import ConfigError
+from runload.findings import Severity, findings_to_json
+from runload.output import Column, render
+from runload.rules import RULES
+from runload.units import fmt_distance, m_to, parse_distance_m
+
+
+def fail_on_exit(findings, fail_on: str) -> int:
+    """The exit code for ``--fail-on``: 0, 4 (warning) or 5 (alert)."""
+    if fail_on == "never" or not findings:
+        return 0
+    worst = max(Severity.parse(f.severity).rank for f in findings)
+    threshold = Severity.parse(fail_on).rank
+    if worst < threshold:
+        return 0
+    return EXIT_ALERT if worst >= Severity.ALERT.rank else EXIT_WARNING
+
+
+def analyze_athlete(store, name: str, cfg, as_of: date | None, only=None):
+    """Run the analyzer on one stored athlete."""
+    return analyze(
+        store.activities_frame(name), store.shoes_frame(name), athlete=name, tz=store.athlete_tz(name),
+        as_of=as_of, config=cfg, only=only,
+    )
+
+
+@cli.command("check")
+@athlete_option
+@click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help=f"Only this rule (repeatable): {', '.join(sorted(RULES))}.")
+@click.option("--since", metavar="DATE", help="Only findings dated on or after this date.")
+@units_option
+@click.option("--fail-on", type=click.Choice(["warning", "alert", "never"]), default="never", show_default=True,
+              help="Exit 4 (warning) or 5 (alert) when a finding at or above this level is shown.")
+@click.pass_context
+def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_on):
+    """Flag overuse-injury risk in the training log.
+
+    Runs the rules (10 % weekly increase, rest days, run streaks, single-run
+    spikes, shoe wear, acute:chronic ratio, monotony) on the log as it stood
+    on --as-of (default today). Each finding names its numbers, threshold,
+    window and source. These are risk flags, not a diagnosis.
+    """
+    as_of_date = parse_date(as_of)
+    since_date = parse_date(since, "--since")
+    cfg = load_config(ctx)
+    with open_store(ctx) as store:
+        names = pick_athletes(store, athlete, all_athletes)
+        results = []
+        for name in names:
+            result = analyze_athlete(store, name, cfg, as_of_date, only=list(rules) or None)
+            found = result.findings if since_date is None else result.findings_since(since_date)
+            results.append((name, result, found))
+    everything = [f for _, _, found in results for f in found]
+    if fmt == "json":
+        click.echo(json.dumps(findings_to_json(everything), indent=2, ensure_ascii=False))
+    else:
+        from runload.report.text import findings_markdown, findings_text
+
+        parts = []
+        for name, result, found in results:
+            if fmt == "markdown":
+                parts.append(findings_markdown(found, units, title=f"{name}: risk flags as of {result.as_of}",
+                                               reminder=False))
+            else:
+                head = f"{name}: risk flags as of {result.as_of} ({len(found)})"
+                parts.append(head + "\n" + findings_text(found, units, reminder=False))
+        from runload.report.text import REMINDER
+
+        parts.append(("*" + REMINDER + "*") if fmt == "markdown" else REMINDER)
+        click.echo("\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip("\n"))
+    code = fail_on_exit(everything, fail_on)
+    if code:
+        ctx.exit(code)
+
+
+@cli.group("shoes")
+def shoes_group():
+    """Track shoe wear: add shoes, assign them to runs, list distance and forecast.
+
+    Wear is a maintenance reminder: "check wear" from 300 mi, "replacement
+    suggested" from 500 mi (per-shoe limits with --check-at/--retire-at).
+    """
+
+
+def _distance(value: str | None, option: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_distance_m(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=option) from None
+
+
+@shoes_group.command("add")
+@click.argument("name")
+@athlete_option
+@click.option("--start-distance", metavar="DIST", default="0km", show_default=True,
+              help="Distance already on the shoe, e.g. 120mi or 200km.")
+@click.option("--check-at", metavar="DIST", help="Check wear from this distance (default 300mi).")
+@click.option("--retire-at", metavar="DIST", help="Suggest replacing from this distance (default 500mi).")
+@click.option("--default", "make_default", is_flag=True, help="Use it for runs without another shoe.")
+@click.option("--tz", metavar="ZONE", help="The athlete's IANA time zone, if the athlete is new.")
+@click.pass_context
+def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_default, tz):
+    """Add a shoe (or change its distances)."""
+    tables.check_timezone(tz)
+    start_m = _distance(start_distance, "--start-distance")
+    check_m = _distance(check_at, "--check-at")
+    retire_m = _distance(retire_at, "--retire-at")
+    if check_m is not None and retire_m is not None and check_m > retire_m:
+        raise ConfigError("--check-at must not be larger than --retire-at")
+    with open_store(ctx, write=True) as store:
+        if athlete is None:
+            names = store.athlete_names()
+            athlete = names[0] if len(names) == 1 else pick_athletes(store, None)[0]
+        store.add_shoe(athlete, name, start_distance_m=start_m or 0.0, check_at_m=check_m, retire_at_m=retire_m,
+                       default=make_default, tz=tz)
+    click.echo(f"Shoe {name!r} for {athlete}: starts at {fmt_distance(start_m or 0.0, 'km')}"
+               + (", default shoe" if make_default else "") + ".")
+
+
+@shoes_group.command("list")
+@athlete_option
+@click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
+@units_option
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
+              show_default=True)
+@click.pass_context
+def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
+    """Each shoe's distance, runs, first/last use, status and forecast."""
+    as_of_date = parse_date(as_of)
+    cfg = load_config(ctx)
+    rows = []
+    with open_store(ctx) as store:
+        names = pick_athletes(store, athlete, all_athletes)
+        for name in names:
+            result = analyze_athlete(store, name, cfg, as_of_date, only=["shoe_wear"])
+            for s in result.shoe_status:
+                rows.append({
+                    "athlete": name,
+                    "shoe": s.name,
+                    f"distance_{units}": round(m_to(s.distance_m, units), 1),
+                    "runs": s.runs,
+                    "first_use": s.first_use,
+                    "last_use": s.last_use,
+                    "status": s.status,
+                    f"check_at_{units}": round(m_to(s.check_at_m, units), 1),
+                    f"retire_at_{units}": round(m_to(s.retire_at_m, units), 1),
+                    f"weekly_rate_{units}": round(m_to(s.weekly_rate_m, units), 1),
+                    "weeks_to_retire": None if s.weeks_to_retire is None else round(s.weeks_to_retire, 1),
+                    "forecast": s.forecast,
+                    "default": s.is_default,
+                })
+    if not rows and fmt in ("table", "markdown"):
+        click.echo("No shoes yet; add one with 'runload shoes add NAME' or import with --shoe NAME.")
+        return
+    cols = [
+        Column("athlete", "athlete", align="left"),
+        Column("shoe", "shoe", align="left"),
+        Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
+        Column("runs", "runs"),
+        Column("first_use", "first", str, align="left"),
+        Column("last_use", "last", str, align="left"),
+        Column("status", "status", align="left"),
+        Column("forecast", "forecast", align="left"),
+    ]
+    if fmt in ("csv", "json"):
+        cols = [Column(k, k) for k in rows[0]] if rows else [Column("shoe", "shoe")]
+    elif len(names) == 1:
+        cols = cols[1:]
+    click.echo(render(rows, cols, fmt).rstrip("\n"))
+
+
+@shoes_group.command("assign")
+@click.argument("name")
+@athlete_option
+@click.option("--from", "from_", required=True, metavar="DATE", help="First local date (YYYY-MM-DD).")
+@click.option("--to", "to", metavar="DATE", help="Last local date (default: open-ended).")
+@click.pass_context
+def shoes_assign(ctx, name, athlete, from_, to):
+    """Wear shoe NAME on the runs of these dates (and later imports in that range).
+
+    Runs whose shoe came from --shoe or from the file's own gear keep it.
+    """
+    first = parse_date(from_, "--from")
+    last = parse_date(to, "--to")
+    if last is not None and last < first:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    with open_store(ctx, write=True) as store:
+        (athlete,) = pick_athletes(store, athlete)
+        changed = store.assign_shoe(athlete, name, first, last)
+    click.echo(f"{name}: assigned to {changed} run{'s' if changed != 1 else ''} from {first}"
+               + (f" to {last}" if last else " on") + ".")
+
+
+@shoes_group.command("retire")
+@click.argument("name")
+@athlete_option
+@click.option("--on", "on", metavar="DATE", help="Retirement date (default today).")
+@click.pass_context
+def shoes_retire(ctx, name, athlete, on):
+    """Retire shoe NAME: runs after that date no longer count on it."""
+    day = parse_date(on, "--on") or date.today()
+    with open_store(ctx, write=True) as store:
+        (athlete,) = pick_athletes(store, athlete)
+        store.retire_shoe(athlete, name, day)
+    click.echo(f"{name}: retired on {day}.")
+
+
+@shoes_group.command("default")
+@click.argument("name")
+@athlete_option
+@click.pass_context
+def shoes_default(ctx, name, athlete):
+    """Make NAME the athlete's default shoe (for runs without another shoe)."""
+    with open_store(ctx, write=True) as store:
+        (athlete,) = pick_athletes(store, athlete)
+        store._shoe_id(store.athlete_id(athlete), name)
+        store.add_shoe(athlete, name, default=True)
+    click.echo(f"{name}: now the default shoe of {athlete}.")
