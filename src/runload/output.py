@@ -42,6 +42,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain_rows(rows: Sequence[dict]) -> list[dict]:
+    """Rows with JSON-safe values (dates ISO, NaN as None, numpy scalars as Python)."""
+    return [{k: _plain(v) for k, v in r.items()} for r in rows]
+
+
 def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str = "table", *, title: str | None = None) -> str:
     """Render ``rows`` (dicts) in ``fmt`` (table, csv, json, markdown).
 

@@ -12,7 +12,7 @@ from runload import tables
 from runload.cli import EXIT_SKIPPED, cli
 from runload.cli.common import as_of_option, athlete_option, open_store, parse_date, pick_athletes, units_option
 from runload.ingest import import_paths
-from runload.output import Column, render
+from runload.output import Column, plain_rows, render
 from runload.units import fmt_distance, fmt_duration, m_to
 
 
@@ -155,7 +155,7 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
                 week_frame = week_frame.tail(last_n)
             rows = weekly_rows(week_frame, units)
             if fmt == "json":
-                json_out[name] = rows
+                json_out[name] = plain_rows(rows)
                 continue
             title = None
             if fmt in ("table", "markdown"):

@@ -1,0 +1,183 @@
+"""The command line through click's CliRunner: outputs, one-sentence errors, exit codes, help."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from runload.cli import EXIT_ALERT, EXIT_ERROR, EXIT_SKIPPED, EXIT_USAGE, EXIT_WARNING, cli
+from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+from tests.conftest import ROOT
+
+
+def run_file(day: str, km: float, hour: int = 6, **kw) -> SyntheticRun:
+    start = datetime.fromisoformat(day).replace(hour=hour, tzinfo=timezone.utc)
+    return SyntheticRun(start_utc=start, distance_m=km * 1000, moving_s=km * 330, sample_interval_s=5, **kw)
+
+
+def invoke(db, *args):
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture
+def season(tmp_path):
+    """Four weeks of 3 runs, then a week with one very long run: a +233 % spike (alert)."""
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    day = datetime(2026, 3, 2)
+    for week in range(4):
+        for offset, km in ((0, 6.0), (2, 8.0), (6, 10.0)):
+            d = (day + timedelta(days=7 * week + offset)).date().isoformat()
+            (folder / f"{d}.fit").write_bytes(write_fit(run_file(d, km, seed=week * 7 + offset)))
+    (folder / "long.gpx.gz").write_bytes(gzip_bytes(write_gpx(run_file("2026-04-05", 33.3, seed=99))))
+    (folder / "ride.tcx").write_bytes(write_tcx(run_file("2026-03-04", 30.0, hour=17, sport="cycling", seed=5)))
+    return folder
+
+
+def test_import_prints_a_summary_and_weeks_a_table(tmp_path, season):
+    db = tmp_path / "r.db"
+    result = invoke(db, "import", str(season), "--athlete", "kim", "--tz", "Europe/Berlin")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Imported 14 activities for kim from 14 files: 13 runs, other sports (stored, not counted): 1 cycling.")
+    result = invoke(db, "weeks", "--format", "csv")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("iso_week,week_start,distance_km,change_pct,runs,")
+    assert lines[1].startswith("2026-W10,2026-03-02,24.0,,3,")
+    assert lines[5].startswith("2026-W14,2026-03-30,33.3")
+    miles = json.loads(invoke(db, "weeks", "--units", "mi", "--format", "json").output)
+    assert miles[0]["distance_mi"] == pytest.approx(24.0 / 1.609344, abs=0.01)
+    table = invoke(db, "weeks").output
+    assert "2026-W14" in table and "+39%" in table  # 33.3 km after 24.0 km
+    md = invoke(db, "weeks", "--format", "markdown").output
+    assert "| week | from | km |" in md
+    acts = invoke(db, "activities", "--format", "json").output
+    sports = [a["sport"] for a in json.loads(acts)]
+    assert sports.count("cycling") == 1 and len(sports) == 14
+
+
+def test_check_exit_codes_follow_fail_on(tmp_path, season):
+    db = tmp_path / "r.db"
+    invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
+    found = json.loads(invoke(db, "check", "--as-of", "2026-04-06", "--format", "json").output)
+    spike = [f for f in found if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
+    assert spike and spike[0]["severity"] == "alert"  # 33.3 km vs 10 km: +233 %, large band
+    assert spike[0]["value"] == pytest.approx(233.0, abs=0.5)
+    assert invoke(db, "check", "--as-of", "2026-04-06").exit_code == 0
+    assert invoke(db, "check", "--as-of", "2026-04-06", "--fail-on", "alert").exit_code == EXIT_ALERT
+    assert invoke(db, "check", "--as-of", "2026-04-06", "--fail-on", "warning").exit_code == EXIT_ALERT
+    # before the long run only the +33 % week (warning) and nothing higher
+    result = invoke(db, "check", "--as-of", "2026-04-04", "--fail-on", "warning", "--rule", "weekly_increase")
+    assert result.exit_code in (0, EXIT_WARNING)
+    text = invoke(db, "check", "--as-of", "2026-04-06").output
+    assert "Alerts (1):" in text and "Risk flag" not in text.splitlines()[0]
+    md = invoke(db, "check", "--as-of", "2026-04-06", "--format", "markdown").output
+    assert "| date | rule |" in md
+
+
+def test_bad_files_are_skipped_with_a_reason_and_exit_3(tmp_path, season):
+    (season / "notes.fit").write_bytes(b"hello, this is not a fit file")
+    (season / "empty.gpx").write_bytes(b"")
+    good = (season / "2026-03-02.fit").read_bytes()
+    (season / "cut.fit").write_bytes(good[:20])
+    db = tmp_path / "r.db"
+    result = invoke(db, "import", str(season), "--athlete", "kim")
+    assert result.exit_code == EXIT_SKIPPED
+    skipped = result.output.split("Skipped: ")[1].splitlines()
+    assert skipped[0] == "3 files"
+    for line in skipped[1:]:
+        assert re.match(r"  \S+: \S.*", line), line
+        assert "\n" not in line
+    # the good files are all in
+    assert len(json.loads(invoke(db, "activities", "--format", "json").output)) == 14
+
+
+def test_import_of_a_missing_path_is_one_sentence(tmp_path):
+    result = invoke(tmp_path / "r.db", "import", str(tmp_path / "nope"))
+    assert result.exit_code == EXIT_ERROR
+    assert result.output == f"Error: {tmp_path / 'nope'}: no such file or folder\n"
+
+
+def test_reading_commands_without_a_store(tmp_path):
+    result = invoke(tmp_path / "none.db", "weeks")
+    assert result.exit_code == EXIT_ERROR
+    assert result.output.startswith("Error: no runload store at ")
+    assert "runload import" in result.output
+
+
+def test_several_athletes_need_a_choice(tmp_path, season):
+    db = tmp_path / "r.db"
+    invoke(db, "import", str(season / "2026-03-02.fit"), "--athlete", "kim")
+    invoke(db, "import", str(season / "2026-03-04.fit"), "--athlete", "lee")
+    result = invoke(db, "weeks")
+    assert result.exit_code == EXIT_ERROR
+    assert "several athletes (kim, lee)" in result.output
+    assert invoke(db, "weeks", "--athlete", "max").output.startswith("Error: no athlete named 'max'")
+    assert invoke(db, "check", "--athlete", "kim", "--all").exit_code == EXIT_ERROR
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["weeks", "--as-of", "yesterday"], "is not a date"),
+    (["weeks", "--units", "furlongs"], "furlongs"),
+    (["check", "--format", "pdf"], "pdf"),
+    (["shoes", "add", "X", "--start-distance", "far"], "is not a distance"),
+])
+def test_usage_errors_exit_2(tmp_path, args, fragment):
+    result = invoke(tmp_path / "r.db", *args)
+    assert result.exit_code == EXIT_USAGE
+    assert fragment in result.output
+
+
+def test_unknown_time_zone_and_rule(tmp_path, season):
+    db = tmp_path / "r.db"
+    result = invoke(db, "import", str(season), "--tz", "Mars/Base")
+    assert result.exit_code == EXIT_ERROR
+    assert "unknown time zone 'Mars/Base'" in result.output
+    invoke(db, "import", str(season / "2026-03-02.fit"), "--athlete", "kim")
+    result = invoke(db, "check", "--rule", "nonsense")
+    assert result.exit_code == EXIT_ERROR and "nonsense" in result.output
+
+
+def test_shoes_workflow(tmp_path, season):
+    db = tmp_path / "r.db"
+    invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
+    assert invoke(db, "shoes", "add", "Old", "--start-distance", "290mi").exit_code == 0
+    assert invoke(db, "shoes", "assign", "Old", "--from", "2026-03-01", "--to", "2026-03-15").output.startswith(
+        "Old: assigned to 6 runs")
+    rows = json.loads(invoke(db, "shoes", "list", "--format", "json", "--as-of", "2026-04-06").output)
+    (old,) = [r for r in rows if r["shoe"] == "Old"]
+    # 290 mi + 2 weeks of 24 km = 466.71 + 48.0 = 514.7 km -> past 300 mi (482.8 km): check wear
+    assert old["distance_km"] == pytest.approx(290 * 1.609344 + 48.0, abs=0.2)
+    assert old["status"] == "check"
+    assert invoke(db, "shoes", "retire", "Old", "--on", "2026-03-20").exit_code == 0
+    rows = json.loads(invoke(db, "shoes", "list", "--format", "json").output)
+    assert [r["status"] for r in rows if r["shoe"] == "Old"] == ["retired"]
+    assert invoke(db, "shoes", "retire", "Nope").output.startswith("Error: no shoe named 'Nope'")
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    commands = []
+    for name, command in cli.commands.items():
+        if hasattr(command, "commands"):
+            commands += [(f"{name} {sub}", c) for sub, c in command.commands.items()]
+        else:
+            commands.append((name, command))
+    for name, command in commands:
+        assert command.help, name
+        result = CliRunner().invoke(cli, [*name.split(), "--help"])
+        assert result.exit_code == 0, name
+        assert f"runload {name.split()[0]}" in readme, f"'runload {name}' is not documented in the README"
+
+
+def test_exit_codes_are_documented():
+    readme = (ROOT / "README.md").read_text()
+    for code in (0, 1, 2, 3, 4, 5, 130):
+        assert re.search(rf"^\| {code} \|", readme, re.M), code
+    assert "Exit codes:" in CliRunner().invoke(cli, ["--help"]).output

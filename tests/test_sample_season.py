@@ -1,0 +1,132 @@
+"""The bundled sample season end to end: import, weekly table, and exactly the planted findings.
+
+``sample_activities/expected.json`` is written by ``scripts/make_sample_season.py`` from the planned
+runs (independently of the importers and the analyzer); this test holds runload to it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from runload.cli import cli
+from tests.conftest import SAMPLES
+
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text())
+AS_OF = "2026-11-21"
+
+
+@pytest.fixture(scope="module")
+def season_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("season") / "runload.db"
+    runner = CliRunner()
+    outputs = {}
+    for name, info in EXPECTED["athletes"].items():
+        args = ["--db", str(db), "import", str(SAMPLES.parent / info["source"]), "--athlete", name,
+                "--tz", info["timezone"], "--format", "json", "--jobs", "1"]
+        if name == "alex":
+            args += ["--shoe", "Pegasus 40"]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        outputs[name] = json.loads(result.output)
+    return db, outputs
+
+
+@pytest.mark.parametrize("athlete", sorted(EXPECTED["athletes"]))
+def test_import_counts(season_db, athlete):
+    _, outputs = season_db
+    counts = EXPECTED["athletes"][athlete]["counts"]
+    out = outputs[athlete]
+    assert out["files"] == counts["files"]
+    assert out["imported"] == counts["activities_stored"]
+    assert out["runs"] == counts["runs"]
+    assert sum(out["other_sports"].values()) == counts["other_sports"]
+    assert len(out["duplicates"]) == counts["duplicates"]
+    assert out["skipped"] == []
+
+
+def test_duplicate_names_the_kept_run(season_db):
+    _, outputs = season_db
+    (dup,) = outputs["alex"]["duplicates"]
+    assert dup["file"].endswith("2026-09-12-run.gpx")
+    assert "2026-09-12-run.fit" in dup["duplicate_of"]
+
+
+@pytest.mark.parametrize("athlete", sorted(EXPECTED["athletes"]))
+def test_weekly_table_matches_the_plan(season_db, athlete):
+    db, _ = season_db
+    result = CliRunner().invoke(cli, ["--db", str(db), "weeks", "--athlete", athlete, "--format", "json",
+                                      "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    got = {row["iso_week"]: row for row in json.loads(result.output)}
+    for week in EXPECTED["athletes"][athlete]["weeks"]:
+        row = got[week["week"]]
+        assert row["distance_km"] * 1000 == pytest.approx(week["distance_m"], abs=week["distance_tolerance_m"] + 1)
+        assert row["runs"] == week["runs"]
+        # a partial week counts rest days so far: Sun 2026-11-22 (planned rest) is after AS_OF
+        days_after_as_of = 0 if week["complete"] else 1
+        assert row["rest_days"] == week["rest_days"] - days_after_as_of
+        assert row["complete"] == week["complete"]
+
+
+def test_check_lists_exactly_the_planted_load_errors(season_db):
+    db, _ = season_db
+    result = CliRunner().invoke(cli, ["--db", str(db), "check", "--all", "--as-of", AS_OF, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.output)
+    for name, info in EXPECTED["athletes"].items():
+        mine = [f for f in findings if f["athlete"] == name]
+        planted = {(f["rule"], f["date"]) for f in info["findings"]}
+        flagged = {(f["rule"], f["date"]) for f in mine if f["rule"] != "acwr"}
+        assert flagged == planted, name
+        # the acute:chronic ratio is a consequence of the planted increase, at info level, on the planned days
+        acwr = [f for f in mine if f["rule"] == "acwr"]
+        assert {f["date"] for f in acwr} <= set(info["acwr_coupled_above_1_3"])
+        assert bool(acwr) == bool(info["acwr_coupled_above_1_3"])
+        assert all(f["severity"] == "info" for f in acwr)
+        for planted_finding in info["findings"]:
+            (got,) = [f for f in mine if (f["rule"], f["date"]) == (planted_finding["rule"], planted_finding["date"])]
+            if planted_finding["rule"] == "weekly_increase":
+                assert got["value"] == pytest.approx(planted_finding["value"], abs=0.002)
+                assert got["severity"] == "warning"
+            elif planted_finding["rule"] == "run_spike":
+                assert got["value"] == pytest.approx(planted_finding["value"], abs=0.3)
+                assert got["severity"] == "warning"
+            elif planted_finding["rule"] in ("run_streak", "week_without_rest"):
+                assert got["value"] == planted_finding["value"]
+            assert got["message"].endswith("Risk flag, not a diagnosis; if pain changes how you run, "
+                                           "see a health professional.")
+
+
+def test_replaying_the_season_before_the_jump_has_no_increase_flag(season_db):
+    db, _ = season_db
+    result = CliRunner().invoke(cli, ["--db", str(db), "check", "--athlete", "alex", "--as-of", "2026-09-27",
+                                      "--format", "json"])
+    assert result.exit_code == 0
+    assert [f for f in json.loads(result.output) if f["rule"] == "weekly_increase"] == []
+
+
+def test_shoes_list_shows_status_and_forecast(season_db):
+    db, _ = season_db
+    result = CliRunner().invoke(cli, ["--db", str(db), "shoes", "list", "--all", "--as-of", AS_OF,
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {(r["athlete"], r["shoe"]): r for r in json.loads(result.output)}
+    for name, info in EXPECTED["athletes"].items():
+        for shoe, want in info["shoes"].items():
+            row = rows[(name, shoe)]
+            assert row["distance_km"] * 1000 == pytest.approx(want["distance_m"], abs=100)
+            assert row["status"] == want["status"]
+            assert "reaches" in row["forecast"] and "weeks" in row["forecast"]
+
+
+def test_importing_the_season_again_adds_nothing(season_db):
+    db, _ = season_db
+    info = EXPECTED["athletes"]["alex"]
+    result = CliRunner().invoke(cli, ["--db", str(db), "import", str(SAMPLES.parent / info["source"]),
+                                      "--athlete", "alex", "--format", "json"])
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["imported"] == 0 and out["duplicates"] == [] and out["unchanged"] == info["counts"]["files"]
