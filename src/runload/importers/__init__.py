@@ -1,0 +1,307 @@
+"""Read activity files (FIT, GPX, TCX; gzip-compressed or not; loose, in folders or zip exports).
+
+Public API (used by ``runload.ingest``):
+
+* :class:`SourceHints`, :class:`Source`
+* :func:`iter_sources` -- files, folders and zip archives -> :class:`Source` objects
+* :func:`read_bytes` -- one file's bytes -> ``list[Activity]``
+* :func:`read_path` -- convenience for one path
+* :func:`decoder_versions` / :data:`DECODERS` -- what decodes what (for the benchmark)
+
+Formats are recognised by content, never by file name: FIT by the ``.FIT``
+signature at bytes 8..12, XML by its root element (``gpx`` or
+``TrainingCenterDatabase``). :func:`read_bytes` only ever raises
+:class:`~runload.errors.ImportFormatError` (or its subclass
+:class:`~runload.errors.NotAnActivity`), whatever the bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from runload.errors import ImportFormatError, NotAnActivity
+from runload.models import Activity
+
+from .sports import normalise_sport
+
+#: Largest decompressed size accepted from a gzip file or an archive member [bytes].
+MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024
+#: How many gzip layers are unwrapped (``x.fit.gz`` = 1, ``x.fit.gz.gz`` = 2).
+MAX_GZIP_LAYERS = 2
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BLANK = re.compile(rb"\s*\Z")
+_UNDECLARED_PREFIX = "sport not declared"
+
+
+@dataclass(frozen=True)
+class SourceHints:
+    """What is known about a file from outside it (command line, Strava ``activities.csv``)."""
+
+    sport: str | None = None
+    """Sport word (any vocabulary: "Run", "Trail Run", "cycling"); overrides an undeclared sport."""
+    name: str | None = None
+    """Activity title; fills an empty name."""
+    gear: str | None = None
+    """Gear (shoe) name; fills an empty gear."""
+    tz: str | None = None
+    """The athlete's IANA zone, used only when a file has local wall-clock time but no absolute time."""
+
+
+@dataclass
+class Source:
+    """One candidate activity file: a path, or a member of a (nested) zip archive."""
+
+    label: str
+    """What the user sees: a path, or ``export.zip!activities/123.fit.gz``."""
+    size: int
+    """Size of the bytes as stored [bytes] (before gzip decompression)."""
+    mtime: float | None
+    """Modification time [Unix s], when known."""
+    read: Callable[[], bytes]
+    """Return the raw bytes as stored (possibly gzip). Do not call when ``error`` is set."""
+    hints: SourceHints = field(default_factory=SourceHints)
+    error: str | None = None
+    """Why the source itself is refused (encrypted member, path traversal, zip bomb, symlink...)."""
+
+
+# --------------------------------------------------------------- decompression
+
+
+def gunzip_bounded(data: bytes, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
+    """Decompress a gzip stream (all members), refusing more than ``limit`` bytes of output."""
+    out = bytearray()
+    rest = data
+    while rest[:2] == _GZIP_MAGIC:
+        decompressor = zlib.decompressobj(wbits=31)
+        try:
+            chunk = decompressor.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise ImportFormatError(f"damaged gzip file ({exc})") from None
+        out += chunk
+        if len(out) > limit:
+            raise ImportFormatError(f"gzip file expands to more than {limit // (1024 * 1024)} MB; refused")
+        if not decompressor.eof:
+            if decompressor.unconsumed_tail:
+                raise ImportFormatError(f"gzip file expands to more than {limit // (1024 * 1024)} MB; refused")
+            if not out:
+                raise ImportFormatError("truncated gzip file")
+            break  # truncated gzip: keep what was decompressed, the decoder will judge it
+        rest = decompressor.unused_data
+    return bytes(out)
+
+
+# --------------------------------------------------------------- sniffing
+
+_XML_PROLOG = re.compile(
+    rb"\A(?:\s+|<\?xml[^>]*\?>|<!--.*?-->|<\?[^>]*\?>)*",
+    re.S,
+)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+_ENCODING_DECL = re.compile(rb"(<\?xml[^>]*?)\sencoding\s*=\s*(['\"])[^'\"]*\2", re.S)
+
+
+def _normalise_xml(data: bytes) -> bytes:
+    """Strip a BOM; re-encode UTF-16/32 XML as UTF-8 (dropping its encoding declaration)."""
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(f"XML file with a broken {codec} encoding ({exc.reason})") from None
+            return _ENCODING_DECL.sub(rb"\1", text.encode("utf-8"), count=1)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    return data
+
+
+def sniff(data: bytes) -> str | None:
+    """Return ``"fit"``, ``"gpx"``, ``"tcx"``, ``"xml"`` (other XML) or ``None``."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "fit"
+    head = data[:65536]
+    prolog = _XML_PROLOG.match(head)
+    rest = head[prolog.end() :] if prolog else head
+    if rest.startswith(b"<!"):
+        return "xml"  # DOCTYPE (refused later) or CDATA junk
+    m = _ROOT.match(rest)
+    if not m:
+        return None
+    name = m.group(2)
+    if name == b"gpx":
+        return "gpx"
+    if name == b"TrainingCenterDatabase":
+        return "tcx"
+    return "xml"
+
+
+def xml_error_reason(exc: Exception) -> str:
+    """``"not well-formed XML at line 4653: unbound prefix"`` from an expat ``ParseError``."""
+    message = str(exc)
+    position = getattr(exc, "position", None)
+    what = message.split(":", 1)[0].strip() or "parse error"
+    if position:
+        return f"not well-formed XML at line {position[0]}: {what}"
+    return f"not well-formed XML: {what}"
+
+
+def refuse_dtd(data: bytes) -> None:
+    """Raise ImportFormatError for XML with a DOCTYPE or ENTITY declaration."""
+    if _DTD.search(data):
+        raise ImportFormatError("XML with a DTD or entities is refused")
+
+
+def _check_other_xml(data: bytes) -> None:
+    """Explain why XML that is neither GPX nor TCX was refused (malformed, or another XML)."""
+    refuse_dtd(data)
+    from defusedxml import ElementTree as SafeET
+
+    import io
+
+    try:
+        root = None
+        for _event, element in SafeET.iterparse(io.BytesIO(data), events=("start",), forbid_dtd=True):
+            root = element
+            break
+        for _event, _element in SafeET.iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
+            _element.clear()
+    except SafeET.ParseError as exc:
+        raise ImportFormatError(xml_error_reason(exc)) from None
+    except ValueError:
+        raise ImportFormatError("XML with a DTD or entities is refused") from None
+    tag = root.tag.rsplit("}", 1)[-1] if root is not None else "?"
+    raise ImportFormatError(f"not a FIT, GPX or TCX file (XML with root <{tag}>)")
+
+
+# --------------------------------------------------------------- reading
+
+
+def _decode(data: bytes, hints: SourceHints) -> list[Activity]:
+    layers = 0
+    while data[:2] == _GZIP_MAGIC:
+        if layers >= MAX_GZIP_LAYERS:
+            raise ImportFormatError("gzip inside gzip more than twice; refused")
+        data = gunzip_bounded(data)
+        layers += 1
+    if _BLANK.match(data):
+        raise ImportFormatError("empty file" if layers == 0 else "empty file after gzip decompression")
+    if sniff(data) == "fit":
+        from .fit import read_fit
+
+        return read_fit(data, tz=hints.tz)
+    data = _normalise_xml(data)
+    kind = sniff(data)
+    if kind == "gpx":
+        from .gpx import read_gpx
+
+        return read_gpx(data)
+    if kind == "tcx":
+        from .tcx import read_tcx
+
+        return read_tcx(data)
+    if kind == "xml" or data.lstrip()[:1] == b"<":
+        _check_other_xml(data)
+    raise ImportFormatError("not a FIT, GPX or TCX file")
+
+
+def apply_hints(activities: list[Activity], hints: SourceHints) -> list[Activity]:
+    """Apply outside knowledge: a hint sport replaces an undeclared sport; name/gear fill gaps."""
+    out = []
+    for activity in activities:
+        changes = {}
+        undeclared = [n for n in activity.notes if n.startswith(_UNDECLARED_PREFIX)]
+        if hints.sport and undeclared:
+            sport, sub_sport = normalise_sport(hints.sport)
+            if sport:
+                changes["sport"] = sport
+                changes["sub_sport"] = sub_sport or activity.sub_sport
+                changes["notes"] = tuple(n for n in activity.notes if not n.startswith(_UNDECLARED_PREFIX)) + (
+                    f"sport from the export's activity list ({hints.sport})",
+                )
+        if hints.name and not activity.name:
+            changes["name"] = hints.name
+        if hints.gear and not activity.gear:
+            changes["gear"] = hints.gear
+        out.append(activity.with_(**changes) if changes else activity)
+    return out
+
+
+def read_bytes(data: bytes, hints: SourceHints | None = None) -> list[Activity]:
+    """Read one activity file's bytes (gzip or not) into activities.
+
+    Raises :class:`ImportFormatError` (one-line ``reason``) or
+    :class:`NotAnActivity`, and nothing else, for any input.
+    """
+    hints = hints or SourceHints()
+    try:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ImportFormatError(f"expected bytes, got {type(data).__name__}")
+        activities = _decode(bytes(data), hints)
+        if not activities:
+            raise ImportFormatError("no activity found in the file")
+        return apply_hints(activities, hints)
+    except ImportFormatError:
+        raise
+    except MemoryError:
+        raise ImportFormatError("file too large to read in memory") from None
+    except RecursionError:
+        raise ImportFormatError("file nested too deeply to read") from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - decoders must never crash an import (pyo3 panics too)
+        text = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise ImportFormatError(f"unreadable file ({type(exc).__name__}{': ' + text if text else ''})") from None
+
+
+def read_path(path: str | Path, hints: SourceHints | None = None) -> list[Activity]:
+    """Read one activity file from disk (see :func:`read_bytes`)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"cannot read the file ({exc.strerror or exc})") from None
+    return read_bytes(data, hints)
+
+
+def decoder_versions() -> dict[str, str]:
+    """Versions of the decoding libraries, for reports and the benchmark."""
+    import defusedxml
+    import gpxpy
+
+    from .fit import decoder_versions as fit_versions
+
+    versions = fit_versions()
+    versions["gpxpy"] = getattr(gpxpy, "__version__", "?")
+    versions["defusedxml"] = getattr(defusedxml, "__version__", "?")
+    return versions
+
+
+#: Which library decodes which format (default first).
+DECODERS = {
+    "fit": ("fitfast", "fitparse (fallback)"),
+    "gpx": ("gpxpy", "defusedxml iterparse (large files)"),
+    "tcx": ("defusedxml iterparse",),
+}
+
+from .sources import iter_sources  # noqa: E402  (needs Source/SourceHints above)
+
+__all__ = [
+    "DECODERS",
+    "ImportFormatError",
+    "NotAnActivity",
+    "Source",
+    "SourceHints",
+    "decoder_versions",
+    "iter_sources",
+    "read_bytes",
+    "read_path",
+]

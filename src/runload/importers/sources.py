@@ -1,0 +1,262 @@
+"""Find activity files: loose files, folders, zip exports (Strava, Garmin Connect).
+
+Archives are recognised by content (``PK\\x03\\x04``) and read in memory,
+member by member; nothing is ever extracted to disk. Nested zips (Garmin
+Connect's ``UploadedFiles_*.zip``) are opened up to :data:`MAX_ARCHIVE_DEPTH`.
+
+Archive safety (a refused member becomes a :class:`Source` with ``error`` set
+and the walk continues):
+
+* uncompressed member larger than :data:`MAX_MEMBER_BYTES`, or compressed more
+  than :data:`MAX_COMPRESSION_RATIO`:1 (only checked for members above
+  :data:`RATIO_CHECK_MIN_BYTES`: tiny files of repeated bytes compress that
+  well harmlessly);
+* more than :data:`MAX_ARCHIVE_TOTAL_BYTES` uncompressed in one archive;
+* absolute names or names with ``..`` (never written to disk anyway, but
+  reported), encrypted members, symbolic-link members.
+
+A Strava bulk export (zipped or unzipped) has ``activities.csv`` listing each
+activity's ``Filename`` with its ``Activity Type``, ``Activity Name`` and
+``Activity Gear``; these become the member's :class:`SourceHints`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+import zipfile
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator
+
+from . import Source, SourceHints
+
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+MAX_ARCHIVE_TOTAL_BYTES = 4 * 1024 * 1024 * 1024
+MAX_ARCHIVE_DEPTH = 3
+
+#: Files in folders/archives with these suffixes are not activity files (skipped silently).
+SKIP_SUFFIXES = frozenset(
+    ".csv .json .md .txt .html .htm .xml.md .jpg .jpeg .png .gif .webp .heic .bmp .svg .pdf "
+    ".mp4 .mov .avi .mp3 .doc .docx .xls .xlsx .odt .db .sqlite .log .py .js .css .ini .yaml .yml .toml".split()
+)
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_STRAVA_CSV = "activities.csv"
+
+
+def _skip_name(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    if not base or base.startswith(".") or base in ("Thumbs.db", "desktop.ini"):
+        return True
+    suffix = os.path.splitext(base.lower())[1]
+    return suffix in SKIP_SUFFIXES
+
+
+def _strava_hints(csv_bytes: bytes, base: SourceHints) -> dict[str, SourceHints]:
+    """Map ``Filename`` (as written in activities.csv) -> hints from its row."""
+    try:
+        text = csv_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = csv_bytes.decode("latin-1")
+    hints = {}
+    try:
+        for row in csv.DictReader(io.StringIO(text)):
+            filename = (row.get("Filename") or "").strip()
+            if not filename:
+                continue
+            hints[filename.lstrip("/")] = replace(
+                base,
+                sport=(row.get("Activity Type") or "").strip() or base.sport,
+                name=(row.get("Activity Name") or "").strip() or base.name,
+                gear=(row.get("Activity Gear") or "").strip() or base.gear,
+            )
+    except csv.Error:
+        return {}
+    return hints
+
+
+# ------------------------------------------------------------------ archives
+
+
+def _member_problem(info: zipfile.ZipInfo) -> str | None:
+    name = info.filename
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
+        return "unsafe path in archive (absolute or with '..'); refused"
+    if info.flag_bits & 0x1:
+        return "encrypted archive member; refused"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "symbolic link in archive; refused"
+    if info.file_size > MAX_MEMBER_BYTES:
+        return f"archive member expands to {info.file_size / 1e6:,.0f} MB (over {MAX_MEMBER_BYTES // 2**20} MB); refused"
+    if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+        return f"archive member compressed more than {MAX_COMPRESSION_RATIO}:1 (zip bomb?); refused"
+    return None
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    with zf.open(info) as handle:
+        data = handle.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise OSError("archive member larger than declared")
+    return data
+
+
+def _refused(label: str, size: int, mtime, hints: SourceHints, error: str) -> Source:
+    def _no_read() -> bytes:
+        raise OSError(f"{label}: {error}")
+
+    return Source(label=label, size=size, mtime=mtime, read=_no_read, hints=hints, error=error)
+
+
+def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -> Iterator[Source]:
+    infos = zf.infolist()
+    strava: dict[str, SourceHints] = {}
+    for info in infos:
+        if info.filename.rsplit("/", 1)[-1] == _STRAVA_CSV and _member_problem(info) is None:
+            prefix = info.filename[: -len(_STRAVA_CSV)]
+            try:
+                for name, hint in _strava_hints(_read_member(zf, info), hints).items():
+                    strava[prefix + name] = hint
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+                pass
+    total = 0
+    for info in sorted(infos, key=lambda i: i.filename):
+        if info.is_dir() or _skip_name(info.filename) or "__MACOSX/" in info.filename:
+            continue
+        member_label = f"{label}!{info.filename}"
+        mtime = _zip_mtime(info)
+        member_hints = strava.get(info.filename, hints)
+        problem = _member_problem(info)
+        if problem is None:
+            total += info.file_size
+            if total > MAX_ARCHIVE_TOTAL_BYTES:
+                problem = f"archive expands to more than {MAX_ARCHIVE_TOTAL_BYTES // 2**30} GB; rest refused"
+        if problem:
+            yield _refused(member_label, info.file_size, mtime, member_hints, problem)
+            continue
+        try:
+            with zf.open(info) as handle:
+                head = handle.read(4)
+        except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
+            yield _refused(member_label, info.file_size, mtime, member_hints, f"unreadable archive member ({exc})")
+            continue
+        if head in _ZIP_MAGIC:
+            if depth >= MAX_ARCHIVE_DEPTH:
+                yield _refused(member_label, info.file_size, mtime, member_hints, "archives nested too deeply; refused")
+                continue
+            try:
+                inner = zipfile.ZipFile(io.BytesIO(_read_member(zf, info)))
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
+                yield _refused(member_label, info.file_size, mtime, member_hints, f"damaged zip archive ({exc})")
+                continue
+            yield from _iter_zip(member_label, inner, member_hints, depth + 1)
+            continue
+        yield Source(
+            label=member_label,
+            size=info.file_size,
+            mtime=mtime,
+            read=_member_reader(zf, info),
+            hints=member_hints,
+        )
+
+
+def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    def read() -> bytes:
+        return _read_member(zf, info)
+
+    return read
+
+
+def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
+    try:
+        import datetime as _dt
+
+        return _dt.datetime(*info.date_time).timestamp()
+    except (ValueError, OverflowError):
+        return None
+
+
+# ------------------------------------------------------------------ files and folders
+
+
+def _is_zip_file(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) in _ZIP_MAGIC
+
+
+def _iter_file(path: Path, label: str, hints: SourceHints) -> Iterator[Source]:
+    try:
+        st = path.stat()
+        is_zip = _is_zip_file(path)
+    except OSError as exc:
+        yield _refused(label, 0, None, hints, f"unreadable ({exc.strerror or exc})")
+        return
+    if is_zip:
+        try:
+            zf = zipfile.ZipFile(path)
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+            yield _refused(label, st.st_size, st.st_mtime, hints, f"damaged zip archive ({exc})")
+            return
+        yield from _iter_zip(label, zf, hints, 1)
+        return
+    yield Source(label=label, size=st.st_size, mtime=st.st_mtime, read=path.read_bytes, hints=hints)
+
+
+def _iter_dir(root: Path, hints: SourceHints) -> Iterator[Source]:
+    strava: dict[str, SourceHints] = {}
+
+    def walk(folder: Path) -> Iterator[Source]:
+        csv_path = folder / _STRAVA_CSV
+        if csv_path.is_file() and not csv_path.is_symlink():
+            try:
+                for name, hint in _strava_hints(csv_path.read_bytes(), hints).items():
+                    strava[str(PurePosixPath(*folder.relative_to(root).parts, name))] = hint
+            except OSError:
+                pass
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield _refused(str(folder), 0, None, hints, f"unreadable folder ({exc.strerror or exc})")
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                yield _refused(str(path), 0, None, hints, "symbolic link (not followed)")
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(path)
+                continue
+            if not entry.is_file(follow_symlinks=False) or _skip_name(entry.name):
+                continue
+            rel = PurePosixPath(*path.relative_to(root).parts)
+            yield from _iter_file(path, str(path), strava.get(str(rel), hints))
+
+    yield from walk(root)
+
+
+def iter_sources(paths: Iterable[str | os.PathLike], hints: SourceHints | None = None) -> Iterator[Source]:
+    """Yield a :class:`Source` for every candidate activity file under ``paths``.
+
+    Files are taken as given (recognised later by content); folders are walked
+    recursively in sorted order, skipping hidden entries, symbolic links
+    (reported) and obvious non-activity files (``.csv``, ``.json``, ``.jpg`` ...);
+    zip archives (by content) are expanded in memory, see the module docstring.
+    """
+    hints = hints or SourceHints()
+    for raw in paths:
+        path = Path(raw)
+        label = str(raw)
+        if path.is_dir():
+            yield from _iter_dir(path, hints)
+        elif path.exists():
+            yield from _iter_file(path, label, hints)
+        else:
+            yield _refused(label, 0, None, hints, "no such file or folder")

@@ -1,0 +1,127 @@
+"""FIT importer: fitfast path, repairs, and the fitparse cross-check."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+
+import pytest
+
+from runload.errors import ImportFormatError, NotAnActivity
+from runload.importers import SourceHints, read_bytes
+from runload.importers.fit import fit_crc, read_fit_with_fitparse, scan_fit
+
+
+def test_header_crc_zero_file_reads_without_notes(data_dir):
+    # 14-byte header with header CRC 0x0000: fitfast 0.1.0 rejects its valid file CRC.
+    (act,) = read_bytes((data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes())
+    assert act.start_utc == datetime(2013, 2, 6, 12, 11, 14, tzinfo=timezone.utc)
+    assert (act.sport, act.distance_m, act.moving_s, act.avg_hr_bpm) == ("running", 4835.38, 2625.14, 147)
+    assert act.device == "garmin fr110" and act.has_gps and not act.notes and act.recovered is None
+    # seconds at each bpm add up to (about) the recorded time, pauses capped at 30 s
+    assert sum(act.hr_seconds_by_bpm.values()) == pytest.approx(2625, rel=0.02)
+
+
+def test_fit_crc_matches_stored_value(data_dir):
+    data = (data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes()
+    assert fit_crc(data[:-2]) == int.from_bytes(data[-2:], "little")
+
+
+def test_wrong_crc_is_read_with_a_note(data_dir):
+    data = bytearray((data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes())
+    data[-1] ^= 0x10
+    (act,) = read_bytes(bytes(data))
+    assert act.distance_m == 4835.38
+    assert "file checksum mismatch: the file may be damaged" in act.notes
+
+
+def test_truncated_file_keeps_records_before_the_cut(data_dir):
+    data = (data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes()
+    (act,) = read_bytes(data[:12000])
+    assert act.recovered.startswith("file ends early (unexpected end of file after 12,000 bytes); kept the ")
+    assert "rebuilt from its records" in act.recovered  # the session was at the end
+    assert act.start_utc == datetime(2013, 2, 6, 12, 11, 14, tzinfo=timezone.utc)
+    assert 0 < act.distance_m < 4835.38
+
+
+def test_device_relative_times_use_local_clock_and_zone(data_dir):
+    data = (data_dir / "fitparse__compressed-speed-distance.fit").read_bytes()
+    (utc,) = read_bytes(data)
+    # activity.local_timestamp 2012-02-13T12:21:03 local at the end, minus (end - start) 3887 s
+    assert utc.start_utc == datetime(2012, 2, 13, 11, 16, 16, tzinfo=timezone.utc)
+    assert "start time from the watch's local clock, time zone assumed UTC" in utc.notes
+    (berlin,) = read_bytes(data, SourceHints(tz="Europe/Berlin"))
+    assert berlin.start_utc == datetime(2012, 2, 13, 10, 16, 16, tzinfo=timezone.utc)
+    assert "no GPS: distance from the watch" in berlin.notes
+    assert (berlin.distance_m, berlin.moving_s, berlin.elapsed_s) == (10248.67, 3772.75, 3883.273)
+
+
+def test_gzip_fit(data_dir):
+    data = gzip.compress((data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes())
+    assert read_bytes(data)[0].distance_m == 4835.38
+    assert read_bytes(gzip.compress(data))[0].distance_m == 4835.38
+    with pytest.raises(ImportFormatError, match="more than twice"):
+        read_bytes(gzip.compress(gzip.compress(data)))
+
+
+def _fit_file_id_only(file_type: int) -> bytes:
+    """A minimal valid FIT file holding one file_id message of ``file_type``."""
+    body = bytes([0x40, 0, 0, 0, 0, 1, 0, 1, 0x00])  # definition: global 0, field 0 (type) enum 1 byte
+    body += bytes([0x00, file_type])
+    header = bytearray(bytes([14, 0x10]) + (2093).to_bytes(2, "little") + len(body).to_bytes(4, "little") + b".FIT")
+    header += fit_crc(bytes(header)).to_bytes(2, "little")
+    data = bytes(header) + body
+    return data + fit_crc(data).to_bytes(2, "little")
+
+
+def test_non_activity_fit_is_not_an_activity():
+    with pytest.raises(NotAnActivity, match=r"not an activity \(FIT file type: monitoring_b\)"):
+        read_bytes(_fit_file_id_only(32))
+    with pytest.raises(NotAnActivity, match="settings"):
+        read_bytes(_fit_file_id_only(2))
+
+
+def test_scan_finds_the_structure(data_dir):
+    data = (data_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes()
+    segments, damage = scan_fit(data)
+    assert damage is None and len(segments) == 1 and segments[0].complete and segments[0].records == 590
+
+
+def _totals(acts):
+    return [
+        (a.start_utc, a.sport, a.sub_sport, round(a.distance_m or 0, 2), a.moving_s, a.elapsed_s,
+         a.avg_hr_bpm and round(a.avg_hr_bpm, 1), a.has_gps)
+        for a in acts
+    ]
+
+
+def test_fitfast_and_fitparse_agree_offline(data_dir):
+    for name in ("fitparse__2013-02-06-12-11-14.fit", "fitparse__compressed-speed-distance.fit"):
+        data = (data_dir / name).read_bytes()
+        assert _totals(read_bytes(data)) == _totals(read_fit_with_fitparse(data))
+
+
+def _fit_files(real_dir):
+    for path in sorted(real_dir.iterdir()):
+        if path.name.lower().endswith((".fit", ".fit.gz")):
+            yield path
+
+
+def test_fitfast_and_fitparse_agree_on_every_real_file(real_dir):
+    """Differential test: wherever fitparse reads a file without error, both paths agree."""
+    compared = 0
+    for path in _fit_files(real_dir):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        try:
+            slow = read_fit_with_fitparse(data)
+        except ImportFormatError:
+            continue
+        if slow[0].recovered:  # fitparse stopped early on damage; fitfast path reads more
+            continue
+        fast = read_bytes(data)
+        assert _totals(fast) == _totals(slow), path.name
+        assert [a.device for a in fast] == [a.device for a in slow], path.name
+        compared += 1
+    assert compared >= 18

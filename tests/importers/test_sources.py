@@ -1,0 +1,187 @@
+"""iter_sources: folders, zip exports (Strava, nested Garmin), archive safety; hints; GPX/TCX specifics."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import stat
+import zipfile
+
+import pytest
+
+from runload.errors import ImportFormatError
+from runload.importers import SourceHints, iter_sources, read_bytes
+from runload.importers.gpx import read_gpx
+
+FIT = "fitparse__2013-02-06-12-11-14.fit"
+TCX = "runpandas__run_garmin.tcx"
+GPX_GZ = "runpandas__run.gpx.gz"
+
+STRAVA_CSV = (
+    "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,Distance,Filename,Activity Gear\n"
+    '111,"Jun 1, 2017, 8:13:01 AM",Parkrun,Run,,1423,4.8,activities/111.gpx.gz,Pegasus 38\n'
+    '222,"Feb 6, 2013, 12:11:14 PM",Lunch jog,Trail Run,,2625,4.8,activities/222.fit.gz,\n'
+)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_folder_by_content_and_skips(tmp_path, data_dir):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "run.dat").write_bytes((data_dir / FIT).read_bytes())
+    (tmp_path / "a.tcx").write_bytes((data_dir / TCX).read_bytes())
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / ".hidden.fit").write_bytes(b"x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.fit").write_bytes(b"x")
+    (tmp_path / "link.fit").symlink_to(tmp_path / "a.tcx")
+    sources = list(iter_sources([tmp_path]))
+    labels = [s.label.replace(str(tmp_path), "") for s in sources]
+    assert labels == ["/a.tcx", "/b/run.dat", "/link.fit"]
+    assert sources[2].error == "symbolic link (not followed)"
+    assert read_bytes(sources[1].read())[0].distance_m == 4835.38
+    assert sources[0].size == (data_dir / TCX).stat().st_size and sources[0].mtime
+
+
+def test_strava_export_zip_hints(tmp_path, data_dir):
+    fit_gz = gzip.compress((data_dir / FIT).read_bytes())
+    export = _zip({
+        "activities.csv": STRAVA_CSV.encode(),
+        "activities/111.gpx.gz": (data_dir / GPX_GZ).read_bytes(),
+        "activities/222.fit.gz": fit_gz,
+        "profile.json": b"{}",
+    })
+    path = tmp_path / "export_123.zip"
+    path.write_bytes(export)
+    sources = list(iter_sources([path], SourceHints(tz="Europe/Paris")))
+    assert [s.label for s in sources] == [f"{path}!activities/111.gpx.gz", f"{path}!activities/222.fit.gz"]
+    assert sources[0].hints == SourceHints(sport="Run", name="Parkrun", gear="Pegasus 38", tz="Europe/Paris")
+    (gpx,) = read_bytes(sources[0].read(), sources[0].hints)
+    # the GPX's own track name wins; gear is filled; its undeclared sport now comes from the export
+    assert (gpx.sport, gpx.name, gpx.gear) == ("running", "Running", "Pegasus 38")
+    assert "sport from the export's activity list (Run)" in gpx.notes
+    (fit,) = read_bytes(sources[1].read(), sources[1].hints)
+    assert (fit.sport, fit.name, fit.gear) == ("running", "Lunch jog", None)  # FIT declares running itself
+
+
+def test_strava_export_unzipped_folder(tmp_path, data_dir):
+    (tmp_path / "activities").mkdir()
+    (tmp_path / "activities.csv").write_text(STRAVA_CSV)
+    (tmp_path / "activities" / "111.gpx.gz").write_bytes((data_dir / GPX_GZ).read_bytes())
+    (source,) = list(iter_sources([tmp_path]))
+    assert source.hints.gear == "Pegasus 38" and source.hints.sport == "Run"
+
+
+def test_nested_garmin_export_and_depth_limit(tmp_path, data_dir):
+    inner = _zip({"run.fit": (data_dir / FIT).read_bytes()})
+    outer = _zip({"DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip": inner})
+    path = tmp_path / "garmin.zip"
+    path.write_bytes(outer)
+    (source,) = list(iter_sources([path]))
+    assert source.label.endswith("UploadedFiles_0-_Part1.zip!run.fit") and source.error is None
+    assert read_bytes(source.read())[0].distance_m == 4835.38
+    three = _zip({"2.zip": _zip({"3.zip": _zip({"run.fit": b"x"})})})  # 3 levels: allowed
+    path.write_bytes(three)
+    (source,) = list(iter_sources([path]))
+    assert source.error is None and source.label.endswith("garmin.zip!2.zip!3.zip!run.fit")
+    path.write_bytes(_zip({"2.zip": _zip({"3.zip": _zip({"4.zip": _zip({"run.fit": b"x"})})})}))
+    (source,) = list(iter_sources([path]))
+    assert source.error == "archives nested too deeply; refused" and source.label.endswith("3.zip!4.zip")
+
+
+def test_archive_safety(tmp_path, data_dir):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("../evil.fit", b"x")
+        zf.writestr("/abs.fit", b"x")
+        zf.writestr("bomb.fit", b"\0" * (3 * 1024 * 1024))
+        link = zipfile.ZipInfo("link.fit")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("ok.tcx", (data_dir / TCX).read_bytes())
+    raw = bytearray(buffer.getvalue())
+    path = tmp_path / "a.zip"
+    path.write_bytes(raw)
+    got = {s.label.split("!")[1]: s.error for s in iter_sources([path])}
+    assert got["../evil.fit"].startswith("unsafe path") and got["/abs.fit"].startswith("unsafe path")
+    assert "zip bomb" in got["bomb.fit"]
+    assert got["link.fit"] == "symbolic link in archive; refused"
+    assert got["ok.tcx"] is None
+
+
+def test_encrypted_member_refused(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        info = zipfile.ZipInfo("secret.fit")
+        zf.writestr(info, b"x" * 20)
+    raw = bytearray(buffer.getvalue())
+    # set the "encrypted" flag bit in the local and central headers
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = raw.find(signature)
+        raw[at + offset] |= 0x01
+    path = tmp_path / "enc.zip"
+    path.write_bytes(bytes(raw))
+    (source,) = list(iter_sources([path]))
+    assert source.error == "encrypted archive member; refused"
+
+
+def test_missing_path_is_reported(tmp_path):
+    (source,) = list(iter_sources([tmp_path / "nope.fit"]))
+    assert source.error == "no such file or folder"
+
+
+def test_tcx_offline(data_dir):
+    (act,) = read_bytes((data_dir / TCX).read_bytes())
+    assert (act.sport, act.distance_m, act.moving_s, act.elapsed_s) == ("running", 2153.67, 816, 823)
+    assert act.avg_hr_bpm == pytest.approx(142, abs=0.1)  # lap averages weighted by lap time
+    assert act.device == "Garmin Forerunner 620" and act.has_gps
+
+
+def test_gpx_offline_and_streaming_agree(data_dir):
+    data = gzip.decompress((data_dir / GPX_GZ).read_bytes())
+    (dom,) = read_gpx(data, stream=False)
+    (streamed,) = read_gpx(data, stream=True)
+    assert dom.distance_m == pytest.approx(4812.22, abs=0.01) and dom.moving_s == 1423 and dom.elapsed_s == 1423
+    for field in ("start_utc", "moving_s", "elapsed_s", "name", "sport", "device", "avg_hr_bpm"):
+        assert getattr(dom, field) == getattr(streamed, field)
+    assert streamed.distance_m == pytest.approx(dom.distance_m, rel=1e-9)
+    assert streamed.ascent_m == pytest.approx(dom.ascent_m, rel=1e-9)
+
+
+def test_gpx_streaming_agrees_on_real_files(real_dir):
+    for path in sorted(real_dir.glob("*.gpx*")):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        try:
+            (dom,) = read_gpx(data, stream=False)
+        except ImportFormatError as exc:
+            with pytest.raises(ImportFormatError) as info:
+                read_gpx(data, stream=True)
+            assert info.value.reason == exc.reason
+            continue
+        (streamed,) = read_gpx(data, stream=True)
+        assert streamed.distance_m == pytest.approx(dom.distance_m, rel=1e-3)
+        assert streamed.moving_s == pytest.approx(dom.moving_s, rel=1e-3)
+        assert (streamed.start_utc, streamed.elapsed_s, streamed.avg_hr_bpm) == (dom.start_utc, dom.elapsed_s, dom.avg_hr_bpm)
+
+
+def test_gpx_hr_and_untyped_sport():
+    gpx = b"""<?xml version="1.0"?>
+<gpx version="1.1" creator="x" xmlns="http://www.topografix.com/GPX/1/1" xmlns:ns3="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">
+<trk><trkseg>
+<trkpt lat="48.0" lon="11.0"><time>2024-01-01T10:00:00Z</time><extensions><ns3:TrackPointExtension><ns3:hr>140</ns3:hr></ns3:TrackPointExtension></extensions></trkpt>
+<trkpt lat="48.0009" lon="11.0"><time>2024-01-01T10:00:30Z</time><extensions><ns3:TrackPointExtension><ns3:hr>150</ns3:hr></ns3:TrackPointExtension></extensions></trkpt>
+<trkpt lat="48.0018" lon="11.0"><time>2024-01-01T10:01:00Z</time></trkpt>
+</trkseg></trk></gpx>"""
+    for stream in (False, True):
+        (act,) = read_gpx(gpx, stream=stream)
+        assert act.avg_hr_bpm == 145 and act.hr_seconds_by_bpm == {140: 30.0, 150: 30.0}
+        assert act.sport == "running" and act.notes[0].startswith("sport not declared; taken as running from its pace (12.0 km/h)")
