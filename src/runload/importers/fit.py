@@ -456,12 +456,14 @@ def build_activities(messages: dict, notes: list[str], recovered: str | None, tz
             )
     elif len(records):
         rec = records.summary(0, len(records))
+        # a file cut before its sport message still says what it is in each complete lap
+        lap_sport = next((lap for lap in messages.get("lap", ()) if lap.get("sport") is not None), {})
         summaries.append(
             {
                 "start": rec["first"],
                 "end": rec["last"],
-                "sport": sport_msg.get("sport"),
-                "sub_sport": sport_msg.get("sub_sport"),
+                "sport": sport_msg.get("sport") or lap_sport.get("sport"),
+                "sub_sport": sport_msg.get("sub_sport") or lap_sport.get("sub_sport"),
                 "distance": rec["distance"],
                 "moving": rec["moving"] or None,
                 "elapsed": rec["last"] - rec["first"],
