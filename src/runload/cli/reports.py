@@ -1,0 +1,131 @@
+"""``runload report`` (self-contained HTML) and ``runload summary`` (weekly, for cron)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from runload.cli import cli
+from runload.cli.common import as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
+    units_option
+
+FAIL_ON_DEFAULT = "warning"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder (never a half report)."""
+    path = path.expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@cli.command("report")
+@athlete_option
+@click.option("--all", "all_athletes", is_flag=True, help="Every athlete: the coach's team overview.")
+@click.option("--weeks", "weeks", type=click.IntRange(1, 520), default=12, show_default=True, metavar="N",
+              help="Weeks shown in the charts and tables.")
+@units_option
+@as_of_option
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The HTML file to write (one file, charts embedded, no external resources).")
+@click.pass_context
+def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
+    """Write a self-contained HTML report: charts, weekly table, findings, shoes.
+
+    With --all (or a store of several athletes and --all) the page starts with
+    a team overview: one row per athlete linked to that athlete's section.
+    Every flag is a training-load risk flag, not a diagnosis.
+    """
+    from runload.report.data import collect
+    from runload.report.html import render_report
+
+    as_of_date = parse_date(as_of)
+    cfg = load_config(ctx)
+    with open_store(ctx) as store:
+        names = pick_athletes(store, athlete, all_athletes)
+        athletes = [collect(store, n, as_of=as_of_date, config=cfg) for n in names]
+    page = render_report(athletes, units=units, weeks=weeks, team=all_athletes or len(athletes) > 1)
+    _write_atomic(Path(out), page)
+    total = sum(len(a.findings) for a in athletes)
+    click.echo(f"Wrote {out}: {len(athletes)} athlete{'s' if len(athletes) != 1 else ''}, "
+               f"{total} finding{'s' if total != 1 else ''} in the log.", err=True)
+
+
+@cli.command("summary")
+@athlete_option
+@click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
+@click.option("--week", "week", default="last", show_default=True, metavar="last|this|YYYY-Www",
+              help="last = the last complete ISO week before the as-of date; this = the current week so far.")
+@as_of_option
+@units_option
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text is mail-ready (lines < 78 characters, first line = subject).")
+@click.option("--fail-on", "fail_on", type=click.Choice(["warning", "alert", "never"]), default=FAIL_ON_DEFAULT,
+              show_default=True, help="Exit 4 (warning) or 5 (alert) when the week has a finding at or above "
+                                      "this level; never = always exit 0.")
+@click.pass_context
+def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
+    """The weekly summary for cron or mail: distance, runs, rest days, longest run,
+    change on the previous week, that week's risk flags and shoe reminders.
+
+    \b
+    Exit codes: 0 nothing at or above --fail-on; 4 the highest finding of the
+    week is a warning; 5 it is an alert (1 error, 2 usage error).
+    Example crontab line (Mondays 07:00):
+      0 7 * * 1  runload summary --all --week last --fail-on never | mail -s "runload" me@example.org
+    """
+    from runload.report.data import collect, today_in
+    from runload.report.summary import (
+        analysis_day,
+        build_summary,
+        exit_code_for,
+        resolve_week,
+        summary_json,
+        summary_markdown,
+        summary_text,
+    )
+
+    as_of_date = parse_date(as_of)
+    cfg = load_config(ctx)
+    summaries = []
+    with open_store(ctx) as store:
+        names = pick_athletes(store, athlete, all_athletes)
+        for name in names:
+            tz = store.athlete_tz(name) or (cfg.for_athlete(name).timezone if hasattr(cfg, "for_athlete") else None)
+            day = as_of_date or today_in(tz)
+            monday = resolve_week(week, day)
+            data = collect(store, name, as_of=analysis_day(monday, day), config=cfg)
+            summaries.append(build_summary(data, monday, units))
+    if fmt == "json":
+        text = summary_json(summaries)
+    elif fmt == "markdown":
+        text = summary_markdown(summaries)
+    else:
+        text = summary_text(summaries)
+    click.echo(text, nl=False)
+    highest = None
+    for s in summaries:
+        if s.highest is not None and (highest is None or s.highest > highest):
+            highest = s.highest
+    code = exit_code_for(highest, fail_on)
+    if code:
+        ctx.exit(code)
+
+
+__all__ = ["report_cmd", "summary_cmd"]

@@ -1,0 +1,532 @@
+"""Charts of one athlete's log (matplotlib, Agg backend; no display needed).
+
+Every function takes plain frames (the ones :mod:`runload.tables` and
+:func:`runload.analysis.analyze` return) and returns a
+:class:`matplotlib.figure.Figure`; :func:`save` writes PNG or SVG by suffix.
+Nothing is shown or printed. Colours are the Okabe–Ito palette (colour-blind
+safe); flagged elements also carry a hatch so they read in grey print.
+
+Distances are SI inside (metres) and converted only here, with
+:func:`runload.units.m_to`. Each figure keeps a few facts about itself in
+``fig.runload`` (a dict) so tests and callers need not dig through artists.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from runload.units import M_PER_MILE, m_to
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+COLOR_BAR = OKABE_ITO["blue"]
+COLOR_PARTIAL = OKABE_ITO["sky_blue"]
+COLOR_FLAG = OKABE_ITO["vermillion"]
+COLOR_ALLOWANCE = OKABE_ITO["black"]
+COLOR_BAND = OKABE_ITO["bluish_green"]
+COLOR_CHECK = OKABE_ITO["orange"]
+COLOR_REPLACE = OKABE_ITO["vermillion"]
+COLOR_OK = OKABE_ITO["bluish_green"]
+COLOR_RETIRED = "#999999"
+FLAG_HATCH = "///"
+
+#: Default shoe marks (science.md §3): 300 mi "check wear", 500 mi "replacement suggested".
+SHOE_CHECK_M = 482_803.0
+SHOE_RETIRE_M = 804_672.0
+#: At most this many tick labels on a time axis (5+ years stay readable).
+MAX_TICKS = 14
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+__all__ = [
+    "weekly_distance",
+    "calendar_heatmap",
+    "acwr_chart",
+    "shoe_wear",
+    "pmc_chart",
+    "save",
+    "to_svg",
+    "to_png_bytes",
+    "OKABE_ITO",
+    "SHOE_CHECK_M",
+    "SHOE_RETIRE_M",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)  # the Agg backend, without pyplot and without touching global state
+    ax = fig.add_subplot()
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.runload = {}  # type: ignore[attr-defined]
+    return fig, ax
+
+
+def _empty(fig: Figure, ax, text: str) -> Figure:
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=11, transform=ax.transAxes)
+    fig.runload["empty"] = text  # type: ignore[attr-defined]
+    return fig
+
+
+def _tick_step(n: int, max_ticks: int = MAX_TICKS) -> int:
+    return max(1, math.ceil(n / max_ticks))
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    """The first of ``names`` present on ``obj`` (attribute or mapping key) and not None."""
+    for name in names:
+        if isinstance(obj, dict):
+            value = obj.get(name)
+        else:
+            value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(value).date()
+
+
+def _monday(value: Any) -> date | None:
+    d = _as_date(value)
+    return None if d is None else d - pd.Timedelta(days=d.weekday())
+
+
+def flagged_weeks(findings: Iterable[Any] | None, rules: Sequence[str] = ("weekly_increase",)) -> set[date]:
+    """Mondays of the ISO weeks that ``findings`` of the given rules are about."""
+    out: set[date] = set()
+    for f in findings or ():
+        if _get(f, "rule") in rules:
+            monday = _monday(_get(f, "date"))
+            if monday is not None:
+                out.add(monday)
+    return out
+
+
+# --------------------------------------------------------------------------- weekly bars
+
+def weekly_distance(
+    weekly: pd.DataFrame,
+    units: str = "km",
+    flagged: Iterable[Any] | None = None,
+    max_increase_ratio: float = 0.10,
+    title: str | None = None,
+) -> Figure:
+    """Weekly running distance as bars.
+
+    Parameters
+    ----------
+    weekly : DataFrame
+        :func:`runload.tables.weekly` output, indexed by ``week_start`` (Monday),
+        with ``iso_week``, ``distance_m`` [m] and ``complete``.
+    units : {"km", "mi"}
+    flagged : iterable, optional
+        Week starts (dates) or findings; findings of rule ``weekly_increase``
+        mark their week. Flagged bars are vermillion and hatched.
+    max_increase_ratio : float
+        The allowance drawn on each bar: previous week × (1 + ratio) as a short
+        black line (the "10% rule" convention, science.md §1).
+
+    ``fig.runload`` holds ``heights`` (in ``units``), ``flagged`` (bool per bar),
+    ``allowance`` (per bar, NaN where there is no previous week) and ``weeks``.
+    """
+    fig, ax = _figure()
+    if weekly is None or len(weekly) == 0:
+        return _empty(fig, ax, "No runs in this period: nothing to chart.")
+    flagged = list(flagged or ())
+    flag_days = {d for d in (_monday(f) for f in flagged if not hasattr(f, "rule") and not isinstance(f, dict))
+                 if d is not None}
+    flag_days |= flagged_weeks([f for f in flagged if hasattr(f, "rule") or isinstance(f, dict)])
+    mondays = [pd.Timestamp(i).date() for i in weekly.index]
+    heights = np.array([m_to(float(v), units) for v in weekly["distance_m"]], dtype=float)
+    complete = weekly["complete"].to_numpy(bool) if "complete" in weekly else np.ones(len(weekly), bool)
+    is_flag = np.array([m in flag_days for m in mondays], dtype=bool)
+    x = np.arange(len(heights))
+    colors = [COLOR_FLAG if f else (COLOR_BAR if c else COLOR_PARTIAL) for f, c in zip(is_flag, complete)]
+    bars = ax.bar(x, heights, width=0.8, color=colors, edgecolor="white", linewidth=0.5, zorder=2)
+    for bar, f, c in zip(bars, is_flag, complete):
+        if f:
+            bar.set_hatch(FLAG_HATCH)
+            bar.set_edgecolor("black")
+            bar.set_gid("flagged")
+        elif not c:
+            bar.set_gid("partial")
+    allowance = np.full(len(heights), np.nan)
+    allowance[1:] = heights[:-1] * (1.0 + max_increase_ratio)
+    has = ~np.isnan(allowance) & (np.r_[0.0, heights[:-1]] > 0)
+    if has.any():
+        ax.hlines(allowance[has], x[has] - 0.4, x[has] + 0.4, colors=COLOR_ALLOWANCE, linewidth=1.6,
+                  zorder=3, label=f"previous week +{max_increase_ratio * 100:g}%")
+    ax.set_xlim(-0.6, len(heights) - 0.4)
+    labels = list(weekly["iso_week"]) if "iso_week" in weekly else [m.isoformat() for m in mondays]
+    step = _tick_step(len(labels))
+    ax.set_xticks(x[::step], [labels[i] for i in range(0, len(labels), step)],
+                  rotation=45 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center", fontsize=8)
+    ax.set_ylabel(f"distance [{units}]")
+    ax.set_xlabel("ISO week (Monday–Sunday)")
+    ax.grid(axis="y", alpha=0.3, zorder=0)
+    top = np.nanmax(np.r_[heights, allowance[has]]) if len(heights) else 0
+    ax.set_ylim(0, max(1.0, top * 1.12))
+    handles = [Patch(color=COLOR_BAR, label="complete week")]
+    if (~complete).any():
+        handles.append(Patch(color=COLOR_PARTIAL, label="week so far / partial"))
+    if is_flag.any():
+        handles.append(Patch(facecolor=COLOR_FLAG, hatch=FLAG_HATCH, edgecolor="black",
+                             label="flagged: above the allowance"))
+    if has.any():
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color=COLOR_ALLOWANCE, linewidth=1.6,
+                              label=f"allowance: previous week +{max_increase_ratio * 100:g}%"))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, ncols=2)
+    ax.set_title(title or f"Weekly running distance ({units})", loc="left")
+    fig.runload.update(heights=heights.tolist(), flagged=is_flag.tolist(), allowance=allowance.tolist(),
+                       weeks=labels, units=units)
+    return fig
+
+
+# --------------------------------------------------------------------------- calendar heat map
+
+def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run_days: int = 6,
+                     title: str | None = None) -> Figure:
+    """Daily distance as a calendar: weekdays (rows) × ISO weeks (columns).
+
+    Rest days are light grey; running days shade from light to dark blue by
+    distance. Days in a streak longer than ``max_consecutive_run_days`` get a
+    vermillion dot. Days outside the log are blank.
+
+    ``fig.runload`` holds ``grid`` (weekday × week, in ``units``, NaN outside
+    the log), ``rest_days`` and ``streak_days`` (counts).
+    """
+    fig, ax = _figure(9.0, 2.9)
+    if daily is None or len(daily) == 0:
+        return _empty(fig, ax, "No days in this period: nothing to chart.")
+    idx = pd.DatetimeIndex(daily.index)
+    first_monday = idx[0] - pd.Timedelta(days=idx[0].weekday())
+    n_weeks = int((idx[-1] - first_monday).days // 7) + 1
+    grid = np.full((7, n_weeks), np.nan)
+    dist = np.array([m_to(float(v), units) for v in daily["distance_m"]])
+    col = ((idx - first_monday).days // 7).to_numpy()
+    row = np.asarray(idx.day_of_week)
+    grid[row, col] = dist
+    # streaks of consecutive running days
+    running = dist > 0
+    streak_len = np.zeros(len(dist), dtype=int)
+    run_start = 0
+    for i in range(len(dist) + 1):
+        if i == len(dist) or not running[i]:
+            if i > run_start:
+                streak_len[run_start:i] = i - run_start
+            run_start = i + 1
+    in_long = streak_len > max_consecutive_run_days
+    vmax = max(float(np.nanmax(dist)) if len(dist) else 0.0, 1e-9)
+    cmap = mcolors.LinearSegmentedColormap.from_list("runload_blue", ["#D6ECF8", OKABE_ITO["sky_blue"],
+                                                                        OKABE_ITO["blue"], "#003A5C"])
+    cmap = cmap.with_extremes(bad=(0, 0, 0, 0))  # outside the log: transparent, rest days show through
+    runs_grid = np.where(grid > 0, grid, np.nan)
+    rest_grid = np.where(grid == 0, 1.0, np.nan)
+    ax.imshow(rest_grid, aspect="auto", cmap=mcolors.ListedColormap(["#D0D0D0"]), vmin=0, vmax=1,
+              interpolation="nearest")
+    im = ax.imshow(runs_grid, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+    if in_long.any():
+        ax.scatter(col[in_long], row[in_long], s=max(2, min(18, 900 / n_weeks)), color=COLOR_FLAG, marker="o",
+                   zorder=3, label=f"streak > {max_consecutive_run_days} running days")
+    ax.set_yticks(range(7), WEEKDAYS, fontsize=8)
+    step = _tick_step(n_weeks)
+    mondays = [first_monday + pd.Timedelta(weeks=i) for i in range(n_weeks)]
+    fmt = "%Y-%m-%d" if n_weeks <= 60 else "%Y-%m"
+    ax.set_xticks(range(0, n_weeks, step), [mondays[i].strftime(fmt) for i in range(0, n_weeks, step)],
+                  rotation=45 if n_weeks > 4 else 0, ha="right" if n_weeks > 4 else "center", fontsize=8)
+    ax.set_xlabel("week starting (Monday)")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+    cbar.set_label(f"distance [{units}]", fontsize=8)
+    handles = [Patch(color="#D0D0D0", label="rest day")]
+    if in_long.any():
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], marker="o", linestyle="", color=COLOR_FLAG,
+                              label=f"streak > {max_consecutive_run_days} days"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.32 if n_weeks > 4 else -0.2),
+              fontsize=8, frameon=False, ncols=2)
+    ax.set_title(title or f"Daily running distance ({units}); grey = rest day", loc="left")
+    fig.runload.update(grid=grid, rest_days=int((dist == 0).sum()), streak_days=int(in_long.sum()), units=units)
+    return fig
+
+
+# --------------------------------------------------------------------------- ACWR
+
+METHOD_LABELS = {
+    "coupled": "rolling average, coupled (7 d / 28 d incl. acute)",
+    "uncoupled": "rolling average, uncoupled (7 d / previous 21 d)",
+    "ewma": "EWMA (λ = 2/(N+1), N = 7 / 28)",
+}
+
+
+def acwr_column(frame: pd.DataFrame, method: str) -> str | None:
+    """The column of ``frame`` holding the ratio of ``method`` (tolerant of naming)."""
+    for name in (f"{method}_ratio", f"acwr_{method}", f"ratio_{method}", method, f"{method}_acwr"):
+        if name in frame.columns:
+            return name
+    candidates = [c for c in frame.columns if method in str(c) and "status" not in str(c)
+                  and pd.api.types.is_numeric_dtype(frame[c])]
+    return candidates[0] if candidates else None
+
+
+def acwr_chart(
+    acwr: pd.DataFrame | None,
+    method: str = "coupled",
+    band: tuple[float, float] = (0.8, 1.3),
+    high_from: float | None = 1.5,
+    others: Sequence[str] = (),
+    title: str | None = None,
+) -> Figure:
+    """Acute:chronic workload ratio per day, the ``band`` (0.8–1.3) shaded.
+
+    ``acwr`` is the analysis's per-day frame (index = date) with one ratio
+    column per method. The method is always named in the title and legend
+    (science.md §4). ``others`` adds further methods as thin dashed lines.
+    """
+    fig, ax = _figure()
+    label = METHOD_LABELS.get(method, method)
+    col = acwr_column(acwr, method) if acwr is not None and len(acwr) else None
+    if col is None:
+        return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet.")
+    series = pd.to_numeric(acwr[col], errors="coerce")
+    series.index = pd.DatetimeIndex(acwr.index)
+    if series.notna().sum() == 0:
+        return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet "
+                               "(it needs a full chronic window).")
+    span = ax.axhspan(band[0], band[1], color=COLOR_BAND, alpha=0.18, zorder=0,
+                      label=f"{band[0]:g}–{band[1]:g} band (Gabbett 2016)")
+    span.set_gid("acwr_band")
+    ax.plot(series.index, series.to_numpy(), color=COLOR_BAR, linewidth=1.8, label=f"ACWR, {label}", zorder=3)
+    styles = ["--", ":", "-."]
+    extra_colors = [OKABE_ITO["reddish_purple"], OKABE_ITO["orange"], OKABE_ITO["black"]]
+    for i, other in enumerate(m for m in others if m != method):
+        ocol = acwr_column(acwr, other)
+        if ocol is None:
+            continue
+        s = pd.to_numeric(acwr[ocol], errors="coerce")
+        ax.plot(pd.DatetimeIndex(acwr.index), s.to_numpy(), linestyle=styles[i % 3], linewidth=1.0,
+                color=extra_colors[i % 3], label=f"ACWR, {METHOD_LABELS.get(other, other)}", zorder=2)
+    above = series > band[1]
+    if above.any():
+        ax.scatter(series.index[above], series[above], s=10, color=COLOR_FLAG, zorder=4,
+                   label=f"above {band[1]:g}")
+    if high_from is not None:
+        ax.axhline(high_from, color=COLOR_FLAG, linewidth=0.8, linestyle=":", zorder=1)
+    ax.set_ylabel("acute:chronic ratio [–]")
+    ax.set_ylim(0, max(2.0, float(np.nanmax(series.to_numpy())) * 1.1))
+    ax.grid(axis="y", alpha=0.3)
+    _date_axis(ax, series.index)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    ax.set_title(title or f"Acute:chronic workload ratio — method: {label}", loc="left")
+    fig.runload.update(method=method, column=col, band=band)
+    return fig
+
+
+def _date_axis(ax, index: pd.DatetimeIndex) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=MAX_TICKS)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for lab in ax.get_xticklabels():
+        lab.set_fontsize(8)
+    if len(index) == 1:
+        day = index[0]
+        ax.set_xlim(day - pd.Timedelta(days=3), day + pd.Timedelta(days=3))
+
+
+# --------------------------------------------------------------------------- shoes
+
+def shoe_wear(
+    shoes: Sequence[Any] | None,
+    units: str = "km",
+    check_m: float = SHOE_CHECK_M,
+    retire_m: float = SHOE_RETIRE_M,
+    title: str | None = None,
+) -> Figure:
+    """Distance per shoe as bars, with the check (300 mi) and replace (500 mi) marks.
+
+    ``shoes`` is the analysis's ``shoe_status`` list (objects or dicts with
+    ``name``, ``distance_m``, ``status`` and optionally a forecast of weeks to
+    the replace mark). The forecast is written above each bar.
+
+    ``fig.runload`` holds ``heights`` (in ``units``), ``names`` and ``marks``.
+    """
+    fig, ax = _figure(9.0, 3.6)
+    shoes = list(shoes or ())
+    if not shoes:
+        return _empty(fig, ax, "No shoes recorded: add one with 'runload shoes add' to track wear.")
+    names = [str(_get(s, "name", default="?")) for s in shoes]
+    heights = np.array([m_to(float(_get(s, "distance_m", "total_m", default=0.0)), units) for s in shoes])
+    statuses = [str(_get(s, "status", default="ok")) for s in shoes]
+    color_for = {"ok": COLOR_OK, "check": COLOR_CHECK, "replace": COLOR_REPLACE, "retired": COLOR_RETIRED}
+    hatch_for = {"replace": FLAG_HATCH, "check": "..", "retired": ""}
+    x = np.arange(len(shoes))
+    bars = ax.bar(x, heights, width=0.6, color=[color_for.get(s, COLOR_BAR) for s in statuses], zorder=2,
+                  edgecolor="black", linewidth=0.5)
+    for bar, st in zip(bars, statuses):
+        bar.set_hatch(hatch_for.get(st, ""))
+        bar.set_gid(f"shoe_{st}")
+    check_u, retire_u = m_to(check_m, units), m_to(retire_m, units)
+    mi = lambda m: m / M_PER_MILE  # noqa: E731
+    ax.axhline(check_u, color=COLOR_CHECK, linestyle="--", linewidth=1.2, zorder=3,
+               label=f"check wear: {check_u:.0f} {units}" + (f" ({mi(check_m):.0f} mi)" if units != "mi" else ""))
+    ax.axhline(retire_u, color=COLOR_REPLACE, linestyle="-", linewidth=1.2, zorder=3,
+               label=f"replacement suggested: {retire_u:.0f} {units}"
+               + (f" ({mi(retire_m):.0f} mi)" if units != "mi" else ""))
+    for xi, s, h in zip(x, shoes, heights):
+        text = _forecast_text(s, statuses[xi])
+        if text:
+            ax.annotate(text, (xi, h), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                        fontsize=7)
+    wrapped = [n if len(n) <= 18 else n[:17] + "…" for n in names]
+    ax.set_xticks(x, wrapped, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center",
+                  fontsize=8)
+    pad = max(0, 3 - len(shoes)) * 0.6  # one or two shoes: keep the bars narrow
+    ax.set_xlim(-0.7 - pad, len(shoes) - 0.3 + pad)
+    ax.set_ylim(0, max(retire_u, float(heights.max()) if len(heights) else 0) * 1.18)
+    ax.set_ylabel(f"distance [{units}]")
+    ax.grid(axis="y", alpha=0.3, zorder=0)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(title or f"Shoe wear ({units}); a maintenance reminder, not an injury threshold", loc="left")
+    fig.runload.update(heights=heights.tolist(), names=names, marks=(check_u, retire_u), units=units)
+    return fig
+
+
+def shoe_forecast_weeks(shoe: Any) -> float | None:
+    """Weeks until the replace mark at the current rate, when the analysis gives it."""
+    value = _get(shoe, "forecast_weeks", "weeks_to_retire", "weeks_to_replace", "forecast_weeks_to_retire",
+                 "forecast")
+    if isinstance(value, dict):
+        value = _get(value, "weeks", "weeks_to_retire", "weeks_to_replace")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _forecast_text(shoe: Any, status: str) -> str:
+    if status == "retired":
+        return "retired"
+    if status == "replace":
+        return "replacement suggested"
+    weeks = shoe_forecast_weeks(shoe)
+    if weeks is None:
+        return ""
+    return f"~{weeks:.0f} wk to replace mark" if weeks >= 1 else "< 1 wk to replace mark"
+
+
+# --------------------------------------------------------------------------- PMC
+
+def pmc_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """``{"fitness": col, "fatigue": col, "form": col}`` for the columns present."""
+    out = {}
+    options = {
+        "fitness": ("fitness", "ctl", "CTL"),
+        "fatigue": ("fatigue", "atl", "ATL"),
+        "form": ("form", "tsb", "TSB"),
+    }
+    for key, names in options.items():
+        for n in names:
+            if n in frame.columns:
+                out[key] = n
+                break
+    return out
+
+
+def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | None = None) -> Figure:
+    """Fitness (CTL), fatigue (ATL) and form (TSB) from heart-rate TRIMP.
+
+    Without a frame (no heart-rate data, or no resting/maximum heart rate
+    configured), the figure says why instead. Display only: no thresholds.
+    """
+    fig, ax = _figure()
+    if pmc is None or len(pmc) == 0 or not pmc_columns(pmc):
+        why = reason or "no heart-rate data"
+        return _empty(fig, ax, f"Fitness / fatigue / form not shown: {why}.")
+    cols = pmc_columns(pmc)
+    idx = pd.DatetimeIndex(pmc.index)
+    colors = {"fitness": OKABE_ITO["blue"], "fatigue": OKABE_ITO["reddish_purple"], "form": OKABE_ITO["orange"]}
+    labels = {"fitness": "fitness (CTL, 42 d)", "fatigue": "fatigue (ATL, 7 d)", "form": "form (TSB = CTL − ATL)"}
+    for key, col in cols.items():
+        ax.plot(idx, pd.to_numeric(pmc[col], errors="coerce").to_numpy(), color=colors[key],
+                linestyle="--" if key == "form" else "-", linewidth=1.6, label=labels[key])
+    ax.axhline(0, color="black", linewidth=0.6)
+    load_unit = str(pmc.attrs.get("load_unit", reason or ""))
+    if "distance" in load_unit:
+        ax.set_ylabel("daily load [km] (distance fallback)")
+    else:
+        ax.set_ylabel("daily load [TRIMP, a.u.]")
+    if load_unit:
+        fig.supxlabel(load_unit if len(load_unit) < 120 else load_unit[:117] + "…", fontsize=7)
+    ax.grid(axis="y", alpha=0.3)
+    _date_axis(ax, idx)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
+    ax.set_title(title or "Fitness, fatigue and form (Banister model; display only, no risk flags)", loc="left")
+    fig.runload.update(columns=cols)
+    return fig
+
+
+# --------------------------------------------------------------------------- output
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Write ``fig`` to ``path``: PNG or SVG, chosen by the suffix."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"cannot save a chart as {suffix or 'a file without suffix'}; use .png or .svg")
+    fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
+                metadata={"Date": None} if suffix == ".svg" else None)
+    return p
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as inline SVG text (no XML prolog, no external references)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text
+
+
+def to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

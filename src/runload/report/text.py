@@ -1,0 +1,158 @@
+"""Findings as plain text and Markdown (used by ``check``, ``summary`` and the reports).
+
+Text output is grouped by severity (alert, warning, info) and, inside a
+group, newest first; every finding shows its numbers (value, threshold,
+window, method) and its message. The disclaimer that ends every message is
+printed once at the end instead of after each finding. No ANSI colours.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from runload.findings import DISCLAIMER, Severity
+from runload.output import md_escape
+from runload.report.data import get, severity_of, strip_disclaimer
+from runload.units import m_to
+
+#: Width of mail-ready text (RFC 5322 recommends lines under 78 characters).
+TEXT_WIDTH = 76
+SEVERITY_ORDER = (Severity.ALERT, Severity.WARNING, Severity.INFO)
+SEVERITY_TITLES = {Severity.ALERT: "Alerts", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
+#: Rules whose ``value``/``threshold`` are a relative change (shown as %).
+CHANGE_RULES = ("weekly_increase",)
+REMINDER = ("Every flag is a training-load risk flag, not a diagnosis. " + DISCLAIMER.split("; ", 1)[1][0].upper()
+            + DISCLAIMER.split("; ", 1)[1][1:])
+
+__all__ = [
+    "findings_text",
+    "findings_markdown",
+    "finding_numbers",
+    "group_by_severity",
+    "wrap",
+    "REMINDER",
+]
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:.0f}"
+
+
+def finding_numbers(finding: Any, units: str = "km") -> str:
+    """``"value 1.42 > threshold 1.3"``-style numbers of a finding, in readable units."""
+    value = float(get(finding, "value", default=0.0))
+    threshold = float(get(finding, "threshold", default=0.0))
+    unit = get(finding, "unit", default="ratio")
+    rule = get(finding, "rule", default="")
+    if unit == "m":
+        return f"{m_to(value, units):.1f} {units} (mark {m_to(threshold, units):.1f} {units})"
+    if unit == "%":
+        return f"{value:+.1f}% (threshold {threshold:g}%)"
+    if unit in ("d", "days"):
+        return f"{_num(value)} days (threshold {_num(threshold)} days)"
+    if rule in CHANGE_RULES:
+        return f"{value * 100:+.1f}% (allowance +{threshold * 100:g}%)"
+    return f"{_num(value)} (threshold {threshold:g})"
+
+
+def group_by_severity(findings: Iterable[Any]) -> dict[Severity, list[Any]]:
+    """``{severity: findings newest first}`` for alert, warning, info (empty groups kept)."""
+    groups: dict[Severity, list[Any]] = {s: [] for s in SEVERITY_ORDER}
+    for f in findings:
+        groups[severity_of(f)].append(f)
+    for s in groups:
+        groups[s].sort(key=lambda f: (pd.Timestamp(get(f, "date")), str(get(f, "rule", default=""))), reverse=True)
+    return groups
+
+
+def wrap(text: str, indent: str = "", width: int = TEXT_WIDTH) -> list[str]:
+    """``text`` wrapped to ``width`` (long words such as paths are kept whole).
+
+    An ``indent`` of ``"- "`` starts a bullet: continuation lines get spaces.
+    """
+    rest = " " * len(indent) if indent.strip() else indent
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+
+
+def _date(f: Any) -> str:
+    d = get(f, "date")
+    return pd.Timestamp(d).date().isoformat() if d is not None else "?"
+
+
+def finding_lines(f: Any, units: str = "km", width: int = TEXT_WIDTH, details: bool = True) -> list[str]:
+    """A finding as a few wrapped lines: head line with the numbers, then the message."""
+    sev = severity_of(f).value.upper()
+    head = f"{sev} {_date(f)} {get(f, 'rule', default='?')} ({get(f, 'period', default='')}): " \
+           f"{finding_numbers(f, units)}"
+    lines = wrap(head, "- ", width)
+    lines += wrap(strip_disclaimer(str(get(f, "message", default=""))), "  ", width)
+    if details:
+        method = get(f, "method")
+        extra = f"window: {get(f, 'window', default='–')}" + (f"; method: {method}" if method else "")
+        extra += f"; source: {get(f, 'source', default='–')}"
+        lines += wrap(extra, "  ", width)
+    return lines
+
+
+def findings_text(findings: Sequence[Any], units: str = "km", width: int = TEXT_WIDTH,
+                  details: bool = True, reminder: bool = True) -> str:
+    """Plain text: findings grouped by severity, newest first, each with its numbers.
+
+    Returns ``"No risk flags."`` (plus the reminder) when there are none.
+    """
+    findings = list(findings)
+    out: list[str] = []
+    if not findings:
+        out.append("No risk flags.")
+    groups = group_by_severity(findings)
+    for sev in SEVERITY_ORDER:
+        items = groups[sev]
+        if not items:
+            continue
+        if out:
+            out.append("")
+        out.append(f"{SEVERITY_TITLES[sev]} ({len(items)}):")
+        for f in items:
+            out.extend(finding_lines(f, units, width, details))
+    if reminder:
+        out.append("")
+        out.extend(wrap(REMINDER, "", width))
+    return "\n".join(out) + "\n"
+
+
+def findings_markdown(findings: Sequence[Any], units: str = "km", title: str | None = None,
+                      reminder: bool = True) -> str:
+    """Markdown: one table per severity (newest first), every cell escaped."""
+    findings = list(findings)
+    out: list[str] = []
+    if title:
+        out.append(f"## {md_escape(title)}")
+        out.append("")
+    if not findings:
+        out.append("No risk flags.")
+        out.append("")
+    groups = group_by_severity(findings)
+    for sev in SEVERITY_ORDER:
+        items = groups[sev]
+        if not items:
+            continue
+        out.append(f"### {SEVERITY_TITLES[sev]} ({len(items)})")
+        out.append("")
+        out.append("| date | rule | period | numbers | window | method | message | source |")
+        out.append("|:---|:---|:---|:---|:---|:---|:---|:---|")
+        for f in items:
+            cells = [
+                _date(f), get(f, "rule", default=""), get(f, "period", default=""), finding_numbers(f, units),
+                get(f, "window", default=""), get(f, "method", default="") or "–",
+                strip_disclaimer(str(get(f, "message", default=""))), get(f, "source", default=""),
+            ]
+            out.append("| " + " | ".join(md_escape(str(c)) for c in cells) + " |")
+        out.append("")
+    if reminder:
+        out.append(f"*{md_escape(REMINDER)}*")
+        out.append("")
+    return "\n".join(out)
