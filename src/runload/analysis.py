@@ -1,0 +1,142 @@
+"""One call from activities to findings: :func:`analyze`.
+
+This is what the CLI (``runload check``, ``shoes list``) and the reporter call.
+It cuts the log at ``as_of`` (activities starting on a later local date are
+ignored, so a coach can replay a season), builds the daily and weekly tables,
+runs the rules and computes the display series (ACWR by every method, weekly
+monotony, the fitness–fatigue chart, shoe status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+import pandas as pd
+
+from runload.config import Config, load_config
+from runload.findings import Finding, findings_to_json
+from runload.rules import run_rules
+from runload.rules.acwr import acwr_frame, weekly_acwr
+from runload.rules.context import LoadContext, build_context
+from runload.rules.load import pmc_for
+from runload.rules.monotony import monotony_table
+from runload.rules.shoes import ShoeStatus, shoe_status
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything the reporter shows for one athlete on ``as_of``.
+
+    Attributes
+    ----------
+    findings : list of Finding, sorted oldest first.
+    daily : DataFrame, one row per local date (log start .. as_of).
+    weekly : DataFrame, one row per ISO week, with ``complete`` and
+        ``acwr_weekly`` (Frandsen's form: week over the mean of the previous 3).
+    acwr : DataFrame per day: coupled/uncoupled/EWMA ratios, statuses, bands,
+        plus ``ratio``/``status``/``band`` of the configured method.
+    monotony : DataFrame per ISO week (Foster monotony and strain).
+    pmc : DataFrame or None; ``pmc_note`` says which load it uses or why it is missing.
+    shoe_status : list of ShoeStatus.
+    context : the LoadContext the rules saw.
+    """
+
+    athlete: str
+    as_of: date
+    findings: list[Finding]
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    acwr: pd.DataFrame
+    monotony: pd.DataFrame
+    pmc: pd.DataFrame | None
+    pmc_note: str
+    shoe_status: list[ShoeStatus]
+    context: LoadContext = field(repr=False)
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    def findings_since(self, day: date) -> list[Finding]:
+        """Findings dated on or after ``day`` (a weekly check shows only the recent ones)."""
+        return [f for f in self.findings if f.date >= day]
+
+    def to_json(self) -> dict:
+        """Findings and shoe status as JSON-ready data (tables stay DataFrames)."""
+        return {
+            "athlete": self.athlete,
+            "as_of": self.as_of.isoformat(),
+            "findings": findings_to_json(self.findings),
+            "shoes": [s.to_json() for s in self.shoe_status],
+            "pmc_note": self.pmc_note,
+        }
+
+
+def analyze(
+    activities: pd.DataFrame | None,
+    shoes: pd.DataFrame | None = None,
+    athlete: str = "default",
+    tz: str | None = None,
+    as_of: date | str | None = None,
+    config: Config | None = None,
+    only: Iterable[str] | None = None,
+    log_start: date | str | None = None,
+) -> Analysis:
+    """Analyse one athlete's log as it stood on ``as_of``.
+
+    Parameters
+    ----------
+    activities : DataFrame
+        The store's activities of one athlete (all sports; only running counts).
+    shoes : DataFrame, optional
+        The athlete's shoes (``name``, ``start_distance_m``, ``check_at_m``,
+        ``retire_at_m``, ``retired_on``, ``is_default``).
+    athlete : str
+        Name; selects ``[athletes.NAME]`` overrides in the config.
+    tz : str, optional
+        IANA zone; default the athlete's configured ``timezone``, else the
+        offsets the files recorded.
+    as_of : date, optional
+        Last day of the log (default: today in the athlete's zone).
+    config : Config, optional
+        Default :func:`runload.config.load_config`.
+    only : iterable of rule ids, optional
+        Run only these rules (unknown ids raise ConfigError).
+    log_start : date, optional
+        First day of the log (default: the first local date with a run).
+
+    An athlete with no runs gives an Analysis with empty tables and no
+    findings other than shoe reminders (a shoe's start distance alone can
+    reach its check distance).
+    """
+    base = config if config is not None else load_config()
+    cfg = base.for_athlete(athlete)
+    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start)
+    findings = run_rules(ctx, cfg, only=only)
+    if ctx.daily.empty:
+        acwr = acwr_frame([], cfg, ctx.daily.index)
+    else:
+        acwr = ctx.cached(("acwr_frame", cfg), lambda: acwr_frame(ctx.daily_int_m, cfg, ctx.daily.index))
+    mono = ctx.cached(("monotony_table", cfg), lambda: monotony_table(ctx, cfg))
+    weekly = ctx.weekly.copy()
+    weekly["acwr_weekly"] = weekly_acwr(ctx.weekly)["ratio"].to_numpy() if len(weekly) else pd.Series(dtype=float)
+    pmc, pmc_note = pmc_for(ctx, cfg)
+    shoes_out = ctx.cached(("shoe_status", cfg), lambda: shoe_status(ctx, cfg))
+    return Analysis(
+        athlete=athlete,
+        as_of=ctx.as_of,
+        findings=findings,
+        daily=ctx.daily,
+        weekly=weekly,
+        acwr=acwr,
+        monotony=mono,
+        pmc=pmc,
+        pmc_note=pmc_note,
+        shoe_status=shoes_out,
+        context=ctx,
+    )
+
+
+__all__ = ["Analysis", "analyze"]

@@ -1,0 +1,54 @@
+"""Small formatting helpers shared by the rule messages (no thresholds here)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from runload.findings import with_disclaimer
+from runload.units import fmt_distance
+
+
+def dist(distance_m: float, units: str) -> str:
+    """``"12.3 km"`` in the configured unit."""
+    return fmt_distance(float(distance_m), units, 1)
+
+
+def num_above(value: float, threshold: float, above: bool, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, or more when it is ``above`` the threshold but
+    would print as equal to it (1.30004 against 1.3 prints ``"1.30004"``, not ``"1.30"``).
+    """
+    text = f"{value:.{digits}f}"
+    if not above:
+        return text
+    for d in range(digits, digits + 7):
+        text = f"{value:.{d}f}"
+        if float(text) > threshold:
+            return text
+    return text
+
+
+def pct_above(ratio: float, threshold_ratio: float, above: bool, digits: int = 1) -> str:
+    """A ratio (0.1364) as a percentage (``"13.6%"``), visibly above the threshold when ``above``."""
+    return num_above(ratio * 100.0, threshold_ratio * 100.0, above, digits) + "%"
+
+
+def threshold_text(x: float) -> str:
+    """``0.1`` -> ``"10%"``; ``1.3`` -> ``"1.3"`` (shortest exact text)."""
+    return f"{x:g}"
+
+
+def day(d: date) -> str:
+    return d.isoformat()
+
+
+def message(*sentences: str) -> str:
+    """Join sentences and append the disclaimer."""
+    parts = []
+    for s in sentences:
+        s = s.strip()
+        if not s:
+            continue
+        if not s.endswith((".", "!", "?")):
+            s += "."
+        parts.append(s)
+    return with_disclaimer(" ".join(parts))

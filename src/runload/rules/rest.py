@@ -1,0 +1,142 @@
+"""Rest days and running streaks (science.md §2).
+
+A rest day is a local date with zero running distance (other sports allowed).
+Conventions, not evidence: ``min_rest_days_per_week`` per complete ISO week, and
+a flag for more than ``max_consecutive_run_days`` consecutive running days,
+counted live and across week boundaries. No running cohort tests a rest-day
+threshold against injury; Meeusen et al. 2013 (ECSS/ACSM consensus) balance
+overload with recovery but give no number. Never say "overtraining" (a
+clinical diagnosis).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from runload.config import Config
+from runload.findings import Finding
+from runload.rules import rule
+from runload.rules._text import message
+from runload.rules.context import week_bounds
+
+SOURCE = "convention; no running study tests a rest-day threshold (Meeusen et al. 2013 consensus gives no number)"
+
+
+def rest_days_table(ctx) -> pd.DataFrame:
+    """Per ISO week of the log: ``iso_week``, ``days`` (in the log), ``rest_days``
+    (days with zero running distance) and ``complete`` (C2)."""
+    daily = ctx.daily
+    if daily.empty:
+        return pd.DataFrame(
+            {"iso_week": [], "days": [], "rest_days": [], "complete": []},
+            index=pd.DatetimeIndex([], name="week_start"),
+        )
+    ran = ctx.daily_int_m > 0
+    starts, mondays = ctx.week_bounds
+    days = np.diff(np.r_[starts, len(ran)])
+    run_days = np.add.reduceat(ran.astype(np.int64), starts)
+    return pd.DataFrame(
+        {
+            "iso_week": ctx.weekly["iso_week"].to_numpy(),
+            "days": days,
+            "rest_days": days - run_days,
+            "complete": ctx.weekly["complete"].to_numpy(bool),
+        },
+        index=mondays,
+    )
+
+
+def run_streaks(running: np.ndarray, min_length: int = 1) -> list[tuple[int, int]]:
+    """Maximal runs of True in a boolean day array, as ``(start position, length)``,
+    keeping those at least ``min_length`` long."""
+    x = np.asarray(running, dtype=np.int8)
+    if x.size == 0:
+        return []
+    d = np.diff(np.r_[np.int8(0), x, np.int8(0)])
+    starts = np.flatnonzero(d == 1)
+    lengths = np.flatnonzero(d == -1) - starts
+    keep = lengths >= min_length
+    return list(zip(starts[keep].tolist(), lengths[keep].tolist()))
+
+
+@rule("week_without_rest")
+def week_without_rest(ctx, cfg: Config) -> list[Finding]:
+    """Complete ISO weeks with fewer than ``min_rest_days_per_week`` rest days."""
+    table = rest_days_table(ctx)
+    need = cfg.min_rest_days_per_week
+    hits = table[table["complete"] & (table["rest_days"] < need)]
+    out = []
+    for monday, row in zip(hits.index, hits.to_dict("records")):
+        rest = int(row["rest_days"])
+        text = message(
+            f"Week {row['iso_week']} had {rest} rest day{'s' if rest != 1 else ''} (days without running); "
+            f"the convention is at least {need} per week (complete ISO week, Monday–Sunday)",
+            "Consider a recovery day",
+            "This is a training convention; no running study has tested a rest-day threshold",
+        )
+        out.append(
+            Finding(
+                rule="week_without_rest",
+                severity=cfg.severity("week_without_rest"),
+                athlete=ctx.athlete,
+                date=monday.date(),
+                period=row["iso_week"],
+                value=rest,
+                threshold=need,
+                window="complete ISO week (Monday–Sunday)",
+                method="days with zero running distance",
+                message=text,
+                source=SOURCE,
+                status="ok",
+                unit="days",
+            )
+        )
+    return out
+
+
+@rule("run_streak")
+def run_streak(ctx, cfg: Config) -> list[Finding]:
+    """One finding per streak of more than ``max_consecutive_run_days`` running days.
+
+    Dated at the streak's first day; ``value`` = its length [days]. A streak still
+    going on ``as_of`` is reported live (status ``provisional``).
+    """
+    if ctx.daily.empty:
+        return []
+    limit = cfg.max_consecutive_run_days
+    ran = ctx.daily_int_m > 0
+    n = len(ran)
+    first_day = ctx.daily.index[0].date()
+    out = []
+    for start, length in run_streaks(ran, min_length=limit + 1):
+        live = start + length == n
+        d0 = first_day + timedelta(days=start)
+        d1 = d0 + timedelta(days=length - 1)
+        period = f"{d0.isoformat()}..{d1.isoformat()}"
+        text = message(
+            f"You ran on {length} consecutive days ({d0.isoformat()} to {d1.isoformat()}"
+            f"{', still going' if live else ''}); the convention is at most {limit} in a row",
+            f"No rest day in {length} days — consider a recovery day",
+            "This is a training convention; no running study has tested a rest-day threshold",
+        )
+        out.append(
+            Finding(
+                rule="run_streak",
+                severity=cfg.severity("run_streak"),
+                athlete=ctx.athlete,
+                date=d0,
+                period=period + (" so far" if live else ""),
+                value=length,
+                threshold=limit,
+                window="consecutive local calendar days, across week boundaries",
+                method="days with running distance > 0",
+                message=text,
+                source=SOURCE,
+                status="provisional" if live else "ok",
+                unit="days",
+            )
+        )
+    return out

@@ -1,0 +1,210 @@
+"""Single-session spike (Frandsen et al., BJSM 2025; science.md §6).
+
+For a run of distance ``D`` starting at ``t_s``, ``M`` is the longest run that
+*started* in ``[t_s − 30 d, t_s)`` (a timestamp window, so earlier runs on the
+same day count). ``spike_pct = 100·(D − M)/M``. Bands, compared exactly on
+integer metres (C5): reference ≤ 10 % (regression included), small (10, 30],
+moderate (30, 100], large > 100.
+
+Garmin-RUNSAFE: 5 205 runners, 588 071 sessions, 1 820 injured runners; hazard
+rate ratios small 1.64 (1.31–2.05), moderate 1.52 (1.16–2.00), large 2.28
+(1.50–3.48). Observational; the HRRs are not monotonic, so no strict
+dose–response is claimed.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from runload.config import Config
+from runload.findings import Finding
+from runload.rules import rule
+from runload.rules._text import dist, message, num_above
+
+SOURCE = "Frandsen et al. 2025"
+BANDS = ("reference", "small", "moderate", "large")
+#: Published hazard-rate ratios per band (Frandsen et al. 2025, Table), for the
+#: published band edges 10/30/100 % only.
+PUBLISHED_EDGES_PCT = (10.0, 30.0, 100.0)
+PUBLISHED_HRR = {"small": "1.64", "moderate": "1.52", "large": "2.3"}
+
+
+def range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``max(values[lo[i]:hi[i]])`` for every i (sparse table, O(n log n)); -1 where empty.
+
+    ``values`` must be non-negative integers.
+    """
+    values = np.asarray(values, dtype=np.int64)
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    out = np.full(lo.shape, -1, dtype=np.int64)
+    length = hi - lo
+    has = length > 0
+    if not has.any():
+        return out
+    levels = [values]
+    k = 1
+    while (1 << k) <= values.size:
+        prev = levels[-1]
+        half = 1 << (k - 1)
+        levels.append(np.maximum(prev[:-half], prev[half:]))
+        k += 1
+    lev = np.zeros(lo.shape, dtype=np.int64)
+    lev[has] = np.floor(np.log2(length[has])).astype(np.int64)
+    for k in np.unique(lev[has]):
+        sel = has & (lev == k)
+        table = levels[k]
+        out[sel] = np.maximum(table[lo[sel]], table[hi[sel] - (1 << int(k))])
+    return out
+
+
+def _exceeds_pct(d: np.ndarray, m: np.ndarray, pct: float) -> np.ndarray:
+    """Exact ``100·(D − M) > pct·M`` on integer metres (``pct`` as a decimal Fraction)."""
+    f = Fraction(repr(float(pct))).limit_denominator(10**6)
+    a, b = f.numerator, f.denominator
+    return 100 * b * (d - m) > a * m
+
+
+def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame:
+    """Spike of every run against the longest run of the previous window.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Runs oldest first with ``start_utc``, ``local_date``, ``distance_int_m``
+        and ``start_local`` (see :class:`~runload.rules.context.LoadContext`).
+    cfg : Config
+        ``spike_window_days`` and the band edges.
+    log_start : date, optional
+        First day of the log; earlier windows are ``insufficient_history``.
+
+    Returns
+    -------
+    DataFrame (same row order) with ``distance_int_m`` [m], ``baseline_m`` [m]
+    (-1 when none), ``spike_pct`` [%] (NaN without a baseline), ``band``
+    (reference | small | moderate | large | None), ``status`` (ok |
+    no_baseline | insufficient_history | undefined) and ``days_since_previous``
+    [d] (NaN for the first run).
+    """
+    n = len(runs)
+    if n == 0:
+        return pd.DataFrame(
+            {"distance_int_m": [], "baseline_m": [], "spike_pct": [], "band": [], "status": [],
+             "days_since_previous": []}
+        )
+    t = pd.DatetimeIndex(pd.to_datetime(runs["start_utc"], utc=True)).as_unit("ns").asi8
+    d = runs["distance_int_m"].to_numpy(np.int64)
+    window_ns = np.int64(cfg.spike_window_days) * 86_400 * 10**9
+    lo = np.searchsorted(t, t - window_ns, side="left")
+    hi = np.searchsorted(t, t, side="left")
+    m = range_max(d, lo, hi)
+    has_base = m >= 0
+    start_local = pd.DatetimeIndex(pd.to_datetime(runs["start_local"])).as_unit("ns").asi8
+    if log_start is not None:
+        log0 = pd.Timestamp(log_start).as_unit("ns").value
+        covered = start_local - window_ns >= log0
+    else:
+        covered = np.ones(n, dtype=bool)
+    status = np.full(n, "ok", dtype=object)
+    status[~covered] = "insufficient_history"
+    status[~has_base & covered] = "no_baseline"
+    status[has_base & (m == 0)] = "undefined"
+    valid = has_base & (m > 0)
+    mm = np.where(valid, m, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(valid, 100.0 * (d - mm) / mm, np.nan)
+    small = _exceeds_pct(d, mm, cfg.spike_small_above_pct)
+    moderate = _exceeds_pct(d, mm, cfg.spike_moderate_above_pct)
+    large = _exceeds_pct(d, mm, cfg.spike_large_above_pct)
+    band_idx = small.astype(int) + moderate.astype(int) + large.astype(int)
+    band = np.where(valid, np.array(BANDS, dtype=object)[band_idx], None)
+    prev_t = np.where(hi > 0, t[np.maximum(hi - 1, 0)], 0)
+    days_prev = np.where(hi > 0, (t - prev_t) / 86_400e9, np.nan)
+    return pd.DataFrame(
+        {
+            "distance_int_m": d,
+            "baseline_m": m,
+            "spike_pct": pct,
+            "band": band,
+            "status": status,
+            "days_since_previous": days_prev,
+        },
+        index=runs.index,
+    )
+
+
+def _evidence_sentence(band: str, cfg: Config) -> str:
+    edges = (cfg.spike_small_above_pct, cfg.spike_moderate_above_pct, cfg.spike_large_above_pct)
+    s, mo, la = (f"{e:g}" for e in edges)
+    if tuple(map(float, edges)) == PUBLISHED_EDGES_PCT:
+        span = {"small": f"{s}–{mo}% longer", "moderate": f"{mo}–{la}% longer", "large": f"more than {la}% longer"}[band]
+        return (
+            f"In a cohort of 5 205 runners, runs {span} were associated with about {PUBLISHED_HRR[band]}× "
+            "the overuse-injury rate (Frandsen 2025)"
+        )
+    lower = {"small": s, "moderate": mo, "large": la}[band]
+    return (
+        f"Your configured '{band}' band starts above {lower}%; in a cohort of 5 205 runners, runs more than "
+        f"{PUBLISHED_EDGES_PCT[0]:g}% longer than the previous 30-day longest were associated with higher "
+        "overuse-injury rates (Frandsen 2025)"
+    )
+
+
+@rule("run_spike")
+def run_spike(ctx, cfg: Config) -> list[Finding]:
+    """Flag runs longer than the longest run of the previous ``spike_window_days`` by more than the small band."""
+    runs = ctx.runs
+    if runs.empty:
+        return []
+    table = spike_table(runs, cfg, ctx.log_start)
+    w = cfg.spike_window_days
+    thresholds = {
+        "small": cfg.spike_small_above_pct,
+        "moderate": cfg.spike_moderate_above_pct,
+        "large": cfg.spike_large_above_pct,
+    }
+    method = f"single run vs the longest run that started in the previous {w} days"
+    window = f"previous {w} days (timestamp window [start − {w} d, start))"
+    out = []
+    flagged = table["band"].isin(("small", "moderate", "large")).to_numpy()
+    no_base = (table["status"] == "no_baseline").to_numpy() & table["days_since_previous"].notna().to_numpy()
+    pick = np.flatnonzero(flagged | no_base)
+    rows = table.iloc[pick].to_dict("records")
+    locals_ = pd.DatetimeIndex(runs["start_local"].to_numpy()[pick])
+    for row, local in zip(rows, locals_):
+        day = local.date()
+        period = f"run on {day.isoformat()} at {local.strftime('%H:%M')}"
+        if row["status"] == "no_baseline":
+            gap = float(row["days_since_previous"])
+            text = message(
+                f"First run in {w}+ days (the previous run was {gap:.0f} days earlier), so there is no longest "
+                f"run in the previous {w} days to compare this {dist(row['distance_int_m'], cfg.units)} with: "
+                "start short",
+                f"Frandsen 2025 compares each run with the longest run of the previous {w} days",
+            )
+            out.append(Finding(
+                rule="run_spike", severity=cfg.severity("run_spike_no_baseline"), athlete=ctx.athlete,
+                date=day, period=period, value=gap, threshold=w, window=window, method=method,
+                message=text, source=SOURCE, status="no_baseline", unit="d",
+            ))
+            continue
+        band = row["band"]
+        pct = float(row["spike_pct"])
+        provisional = row["status"] == "insufficient_history"
+        text = message(
+            f"This run ({dist(row['distance_int_m'], cfg.units)}) was {num_above(pct, thresholds[band], True, 0)}% "
+            f"longer than your longest run in the previous {w} days ({dist(row['baseline_m'], cfg.units)}): "
+            f"a {band} spike (more than {thresholds[band]:g}%)",
+            _evidence_sentence(band, cfg),
+            "Provisional: your log starts less than "
+            f"{w} days before this run, so a longer earlier run may be missing" if provisional else "",
+        )
+        out.append(Finding(
+            rule="run_spike", severity=cfg.severity(f"run_spike_{band}"), athlete=ctx.athlete,
+            date=day, period=period, value=pct, threshold=thresholds[band], window=window, method=method,
+            message=text, source=SOURCE, status="insufficient_history" if provisional else "ok", unit="%",
+        ))
+    return out
