@@ -115,8 +115,8 @@ def daily(
     tz : str, optional
         The athlete's IANA time zone (C1).
     start, end : date, optional
-        First and last day of the table. Default: the first running (or any)
-        activity's date to the last activity's date. Runs outside are dropped.
+        First and last day of the table. Default: the first activity's local
+        date to the last one's. Activities outside are dropped.
 
     Returns
     -------
@@ -229,7 +229,8 @@ def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None) -> pd.Dat
     out["iso_week"] = [iso_week_label(m) for m in out.index]
     out["distance_m"] = g["distance_m"].sum()
     out["runs"] = g["runs"].sum().astype("int64")
-    out["run_days"] = g["runs"].apply(lambda s: int((s > 0).sum())).astype("int64")
+    # a rest day is a day with zero running distance (science.md §2), even if a run record exists
+    out["run_days"] = (daily_frame["distance_m"] > 0).groupby(mondays).sum().astype("int64")
     out["days"] = g.size().astype("int64")
     out["rest_days"] = (out["days"] - out["run_days"]).astype("int64")
     out["moving_s"] = g["moving_s"].sum()
