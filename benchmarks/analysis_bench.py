@@ -1,23 +1,39 @@
-"""Benchmark: ``analyze`` for 100 athletes × 5 years of synthetic daily running.
+"""Benchmark: the rules (``runload check``) for 100 athletes × 5 years of synthetic daily running.
 
-Run: ``.venv/bin/python benchmarks/analysis_bench.py [athletes] [years]``.
+Run: ``.venv/bin/python benchmarks/analysis_bench.py [athletes] [years] [--no-store] [--full]``.
 Data are generated in memory (not timed): 3–6 running days a week around a
 per-athlete base volume with a weekly long run, build/recovery cycles, breaks
 of 2–6 weeks, some double days, cross-training, 3–5 rotated shoes and, for one
-athlete in five, per-run heart-rate histograms with configured HR_rest/HR_max
-(so TRIMP and the PMC run too). Prints the total and per-athlete time.
+athlete in five, per-run heart-rate histograms with configured HR_rest/HR_max.
+
+Figures printed (the acceptance target is each under 1 s for 100 × 5 years):
+
+1. rules only: :func:`runload.analysis.check` on the in-memory frames (what
+   ``runload check`` computes per athlete);
+2. store-backed: the same athletes written once (not timed) into a temporary
+   SQLite store through :class:`runload.store.Store` (``add_shoe``,
+   ``add_file`` with :class:`runload.models.Activity` objects), then
+   ``runload check --all --format json --as-of …`` through the real CLI, timed
+   in-process (click ``CliRunner``, Python start-up and imports excluded) and
+   as a ``subprocess`` (start-up included); ``--no-store`` skips this;
+3. with ``--full``, the full :func:`runload.analysis.analyze` (display tables,
+   PMC/TRIMP, shoe status) for the reporter.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import tempfile
 import time
-from datetime import date
+from datetime import date, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from runload.analysis import analyze
+from runload.analysis import analyze, check
 from runload.config import Config
 
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC", "Asia/Tokyo")
@@ -101,7 +117,78 @@ def make_athlete(rng: np.random.Generator, i: int, start: date, years: int, with
     return acts, shoes, tz
 
 
-def main(athletes: int = 100, years: int = 5) -> None:
+def write_store(path: Path, data, as_of: date) -> int:
+    """Write the athletes into a new store through the Store API; returns the activities written."""
+    from runload.models import Activity
+    from runload.store import Store
+
+    def opt(v):
+        return None if v is None or (isinstance(v, float) and v != v) else v
+
+    n = 0
+    with Store.open(path) as store:
+        for name, acts, shoes, tz in data:
+            aid = store.athlete_id(name, create=True, tz=tz)
+            for row in shoes.itertuples(index=False):
+                store.add_shoe(name, row.name, start_distance_m=float(row.start_distance_m),
+                               default=bool(row.is_default))
+            activities = []
+            for r in acts.itertuples(index=False):
+                hr = r.hr_seconds_by_bpm if isinstance(r.hr_seconds_by_bpm, dict) else None
+                activities.append(Activity(
+                    start_utc=r.start_utc.floor("us").to_pydatetime().astimezone(timezone.utc), sport=r.sport,
+                    source_format="fit", distance_m=opt(float(r.distance_m)), moving_s=opt(float(r.moving_s)),
+                    elapsed_s=opt(float(r.elapsed_s)), ascent_m=opt(float(r.ascent_m)),
+                    device="bench", name="Run" if r.sport == "running" else "Ride",
+                    gear=r.shoe if isinstance(r.shoe, str) else None, hr_seconds_by_bpm=hr,
+                ))
+            # one file per athlete: activities of one file are never merged as duplicates
+            store.add_file(aid, activities, source_path=f"/bench/{name}.fit", content_hash=f"bench-{name}")
+            n += len(activities)
+    return n
+
+
+def store_figures(data, as_of: date, reps: int = 3) -> None:
+    from click.testing import CliRunner
+
+    from runload.cli import cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        t0 = time.perf_counter()
+        n = write_store(db, data, as_of)
+        print(f"store: {n} activities written in {time.perf_counter() - t0:.1f} s (not timed below)")
+        args = ["--db", str(db), "check", "--all", "--format", "json", "--as-of", as_of.isoformat()]
+        (Path(tmp) / "empty.toml").write_text("")  # default thresholds, whatever the user's own config says
+        env = {**os.environ, "RUNLOAD_CONFIG": str(Path(tmp) / "empty.toml")}
+        runner = CliRunner()
+        first = runner.invoke(cli, args, env=env)  # warm-up: imports, SQLite page cache
+        assert first.exit_code == 0, first.output
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            result = runner.invoke(cli, args, env=env)
+            times.append(time.perf_counter() - t0)
+            assert result.exit_code == 0, result.output
+        import json
+        found = len(json.loads(result.output))
+        print(f"runload check --all --format json, in-process (CliRunner): median {sorted(times)[len(times) // 2]:.3f} s "
+              f"of {', '.join(f'{t:.3f}' for t in times)}; {found} findings")
+        exe = [sys.executable, "-m", "runload", *args]
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            proc = subprocess.run(exe, env=env, capture_output=True, text=True)
+            times.append(time.perf_counter() - t0)
+            assert proc.returncode == 0, proc.stderr
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import runload.cli, runload.analysis"], env=env, check=True)
+        startup = time.perf_counter() - t0
+        print(f"runload check --all --format json, subprocess: median {sorted(times)[len(times) // 2]:.3f} s "
+              f"of {', '.join(f'{t:.3f}' for t in times)} (Python start-up + imports alone: {startup:.3f} s)")
+
+
+def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = False) -> None:
     rng = np.random.default_rng(20240101)
     start = date(2020, 1, 1)
     as_of = date(2020 + years, 1, 1)
@@ -117,17 +204,29 @@ def main(athletes: int = 100, years: int = 5) -> None:
     import dataclasses
     cfg = dataclasses.replace(Config(), athletes=MappingProxyType({k: MappingProxyType(v) for k, v in overrides.items()}))
     runs = sum(int((a["sport"] == "running").sum()) for _, a, _, _ in data)
-    analyze(data[0][1], data[0][2], data[0][0], tz=data[0][3], as_of=as_of, config=cfg)  # warm-up (imports)
+    print(f"{athletes} athletes × {years} years, {runs} runs")
+
+    check(data[0][1], data[0][2], data[0][0], tz=data[0][3], as_of=as_of, config=cfg)  # warm-up (imports)
     t0 = time.perf_counter()
     findings = 0
     for name, acts, shoes, tz in data:
-        result = analyze(acts, shoes, name, tz=tz, as_of=as_of, config=cfg)
-        findings += len(result.findings)
+        findings += len(check(acts, shoes, name, tz=tz, as_of=as_of, config=cfg).findings)
     total = time.perf_counter() - t0
-    print(f"{athletes} athletes × {years} years, {runs} runs, {findings} findings")
-    print(f"total {total:.3f} s, {1000 * total / athletes:.2f} ms per athlete")
+    print(f"rules only (check): total {total:.3f} s, {1000 * total / athletes:.2f} ms per athlete, {findings} findings")
+
+    if full:
+        analyze(data[0][1], data[0][2], data[0][0], tz=data[0][3], as_of=as_of, config=cfg)
+        t0 = time.perf_counter()
+        for name, acts, shoes, tz in data:
+            analyze(acts, shoes, name, tz=tz, as_of=as_of, config=cfg)
+        total = time.perf_counter() - t0
+        print(f"full analyze (reporter): total {total:.3f} s, {1000 * total / athletes:.2f} ms per athlete")
+
+    if store:
+        store_figures(data, as_of)
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(*args)
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    args = [int(a) for a in sys.argv[1:] if not a.startswith("--")]
+    main(*args, store="--no-store" not in flags, full="--full" in flags)

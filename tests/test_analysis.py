@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from runload.analysis import Analysis, analyze
+from runload.analysis import Analysis, Check, analyze, check
 from runload.config import Config
 from runload.errors import ConfigError
 from runload.findings import Finding, check_message
@@ -138,3 +138,28 @@ def test_input_frames_are_not_changed():
     before = acts.copy()
     analyze(acts, None, "x", tz="UTC", as_of=date(2024, 2, 4), config=Config())
     pd.testing.assert_frame_equal(acts, before)
+
+
+@pytest.mark.parametrize("method", ["coupled", "uncoupled", "ewma"])
+def test_check_gives_the_findings_of_analyze(method):
+    acts = runs(D35_KM + [5] * 14 + [0] * 40 + [12, 0, 30, 0] + [10] * 9, shoe="Pegasus")
+    shoes = pd.DataFrame({"name": ["Pegasus"], "start_distance_m": [400_000.0], "check_at_m": [np.nan],
+                          "retire_at_m": [np.nan], "retired_on": [None], "is_default": [True]})
+    cfg = Config(acwr_method=method)
+    as_of = date(2024, 4, 20)
+    a = analyze(acts, shoes, "anna", tz="UTC", as_of=as_of, config=cfg)
+    c = check(acts, shoes, "anna", tz="UTC", as_of=as_of, config=cfg)
+    assert isinstance(c, Check) and c.as_of == a.as_of and c.athlete == "anna"
+    assert [f.to_json() for f in c.findings] == [f.to_json() for f in a.findings]
+    assert {f.rule for f in c.findings} >= {"weekly_increase", "run_spike", "acwr", "shoe_wear"}
+    assert c.to_json()["findings"] == a.to_json()["findings"]
+    assert c.findings_since(date(2024, 3, 1)) == a.findings_since(date(2024, 3, 1))
+    only = check(acts, shoes, "anna", tz="UTC", as_of=as_of, config=cfg, only=["acwr"])
+    assert only.findings == [f for f in a.findings if f.rule == "acwr"]
+    # rules alone never build the display tables
+    assert not any(k[0] in ("daily", "weekly", "runs", "acwr_frame", "monotony_table") for k in c.context._cache)
+
+
+def test_check_on_empty_log():
+    c = check(runs([]), None, "x", tz="UTC", as_of=date(2024, 1, 1), config=Config())
+    assert c.findings == [] and c.context.n_days == 0

@@ -115,7 +115,7 @@ def analyze(
     cfg = base.for_athlete(athlete)
     ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start)
     findings = run_rules(ctx, cfg, only=only)
-    if ctx.daily.empty:
+    if ctx.n_days == 0:
         acwr = acwr_frame([], cfg, ctx.daily.index)
     else:
         acwr = ctx.cached(("acwr_frame", cfg), lambda: acwr_frame(ctx.daily_int_m, cfg, ctx.daily.index))
@@ -139,4 +139,52 @@ def analyze(
     )
 
 
-__all__ = ["Analysis", "analyze"]
+@dataclass(frozen=True, eq=False)
+class Check:
+    """The findings of one athlete on ``as_of``, without the display tables (:func:`check`).
+
+    Has the same ``athlete``, ``as_of``, ``findings``, ``context``, ``config``,
+    :meth:`findings_since` and ``findings_to_json`` as :class:`Analysis`.
+    """
+
+    athlete: str
+    as_of: date
+    findings: list[Finding]
+    context: LoadContext = field(repr=False)
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    def findings_since(self, day: date) -> list[Finding]:
+        """Findings dated on or after ``day``."""
+        return [f for f in self.findings if f.date >= day]
+
+    def to_json(self) -> dict:
+        """The findings as JSON-ready data."""
+        return {"athlete": self.athlete, "as_of": self.as_of.isoformat(), "findings": findings_to_json(self.findings)}
+
+
+def check(
+    activities: pd.DataFrame | None,
+    shoes: pd.DataFrame | None = None,
+    athlete: str = "default",
+    tz: str | None = None,
+    as_of: date | str | None = None,
+    config: Config | None = None,
+    only: Iterable[str] | None = None,
+    log_start: date | str | None = None,
+) -> Check:
+    """Only the rules of :func:`analyze` (same arguments, same findings).
+
+    Skips what only the reporter shows: the ACWR display frame by every method,
+    the monotony table, the fitness–fatigue chart (TRIMP) and the status of
+    shoes no rule asked about. ``runload check`` uses this.
+    """
+    base = config if config is not None else load_config()
+    cfg = base.for_athlete(athlete)
+    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start)
+    return Check(athlete=athlete, as_of=ctx.as_of, findings=run_rules(ctx, cfg, only=only), context=ctx)
+
+
+__all__ = ["Analysis", "Check", "analyze", "check"]

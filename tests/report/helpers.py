@@ -16,8 +16,14 @@ STEADY = [("2024-01-01T07:00:00Z", 10), ("2024-01-03T07:00:00Z", 10), ("2024-01-
 #: W02 is 35 km after 30 km: +16.7 % > 10 % -> weekly_increase warning; no run spike.
 WARNING_WEEK = STEADY[:3] + [("2024-01-08T07:00:00Z", 10), ("2024-01-10T07:00:00Z", 10),
                              ("2024-01-12T07:00:00Z", 10), ("2024-01-13T07:00:00Z", 5)]
-#: W02 holds a 25 km run after 10 km runs: +150 % over the 30-day longest -> run_spike alert.
-ALERT_WEEK = STEADY[:3] + [("2024-01-08T07:00:00Z", 10), ("2024-01-13T07:00:00Z", 25)]
+#: Five weeks of 10 km runs from Mon 2023-11-27 (more than 30 days of history, so the spike is not
+#: provisional), then W02 2024 holds a 25 km run: +150 % over the 30-day longest -> run_spike alert.
+#: W01 repeats the 30 km of the weeks before, so W02 (35 km, +16.7 %) is a weekly_increase warning too.
+HISTORY = [(f"{day}T07:00:00Z", 10) for day in (
+    "2023-11-27", "2023-11-29", "2023-12-01", "2023-12-04", "2023-12-06", "2023-12-08", "2023-12-11",
+    "2023-12-13", "2023-12-15", "2023-12-18", "2023-12-20", "2023-12-22", "2023-12-25", "2023-12-27",
+    "2023-12-29")]
+ALERT_WEEK = HISTORY + STEADY[:3] + [("2024-01-08T07:00:00Z", 10), ("2024-01-13T07:00:00Z", 25)]
 
 
 def add_runs(store: Store, athlete: str, runs, *, tz: str = "Europe/Berlin", shoe: str | None = None,

@@ -101,6 +101,22 @@ def test_insufficient_history_is_provisional_and_first_run_is_silent():
     assert t["spike_pct"].iloc[1] == pytest.approx(60.0)  # 8 vs 5 km = +60%
     (f,) = run_spike(ctx, Config())
     assert f.status == "insufficient_history" and "Provisional" in f.message
+    # a new user's second run: a moderate spike by value, but only info while the log is under 30 days
+    assert f.severity == "info" and f.value == pytest.approx(60.0) and f.threshold == 30
+
+
+@pytest.mark.parametrize("km, band", [(6.0, "small"), (8.0, "moderate"), (11.0, "large")])
+def test_provisional_spikes_are_info_whatever_the_band(km, band):
+    rows = [activity(datetime(2024, 1, 1, 7), 5.0), activity(datetime(2024, 1, 20, 7), km)]
+    ctx = ctx_for(frame(rows), as_of=date(2024, 1, 20))
+    (f,) = run_spike(ctx, Config())
+    assert f.status == "insufficient_history" and f.severity == "info"
+    assert f"a {band} spike" in f.message and "Provisional: your log starts less than 30 days" in f.message
+    # the same run once the log covers the whole window keeps the band's severity
+    rows = [activity(datetime(2023, 12, 1, 7), 1.0)] + rows
+    (f,) = [f for f in run_spike(ctx_for(frame(rows), as_of=date(2024, 1, 20)), Config())
+            if f.date == date(2024, 1, 20)]
+    assert f.status == "ok" and f.severity == ("alert" if band == "large" else "warning")
 
 
 def test_zero_distance_baseline_is_undefined():

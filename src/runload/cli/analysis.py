@@ -8,7 +8,7 @@ from datetime import date
 import click
 
 from runload import tables
-from runload.analysis import analyze
+from runload.analysis import analyze, check
 from runload.cli import EXIT_ALERT, EXIT_WARNING, cli
 from runload.cli.common import (
     as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
@@ -16,7 +16,8 @@ from runload.cli.common import (
 from runload.errors import ConfigError
 from runload.findings import Severity, findings_to_json
 from runload.output import Column, render
-from runload.rules import RULES
+from runload.rules import RULES, rules_need_hr, selected_rules
+from runload.rules.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
 
 
@@ -36,6 +37,16 @@ def analyze_athlete(store, name: str, cfg, as_of: date | None, only=None):
     return analyze(
         store.activities_frame(name), store.shoes_frame(name), athlete=name, tz=store.athlete_tz(name),
         as_of=as_of, config=cfg, only=only,
+    )
+
+
+def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
+    """Run only the rules on one stored athlete (no display tables); heart-rate
+    histograms are not loaded unless a selected rule reads them."""
+    with_hr = rules_need_hr(selected_rules(cfg.for_athlete(name), only))
+    return check(
+        store.activities_frame(name, with_hr=with_hr), store.shoes_frame(name), athlete=name,
+        tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only,
     )
 
 
@@ -66,7 +77,7 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_
         names = pick_athletes(store, athlete, all_athletes)
         results = []
         for name in names:
-            result = analyze_athlete(store, name, cfg, as_of_date, only=list(rules) or None)
+            result = check_athlete(store, name, cfg, as_of_date, only=list(rules) or None)
             found = result.findings if since_date is None else result.findings_since(since_date)
             results.append((name, result, found))
     everything = [f for _, _, found in results for f in found]
@@ -154,8 +165,9 @@ def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
         for name in names:
-            result = analyze_athlete(store, name, cfg, as_of_date, only=["shoe_wear"])
-            for s in result.shoe_status:
+            result = check_athlete(store, name, cfg, as_of_date, only=["shoe_wear"])
+            ctx_, acfg = result.context, result.config
+            for s in ctx_.cached(("shoe_status", acfg), lambda: shoe_status(ctx_, acfg)):
                 rows.append({
                     "athlete": name,
                     "shoe": s.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from runload.findings import with_disclaimer
+from runload.findings import DISCLAIMER, with_disclaimer  # noqa: F401
 from runload.units import fmt_distance
 
 
@@ -48,7 +48,11 @@ def message(*sentences: str) -> str:
         s = s.strip()
         if not s:
             continue
-        if not s.endswith((".", "!", "?")):
+        if not s.endswith(_ENDS):
             s += "."
         parts.append(s)
-    return with_disclaimer(" ".join(parts))
+    # = with_disclaimer(" ".join(parts)): every part is stripped and already ends a sentence
+    return f"{' '.join(parts)} {DISCLAIMER}" if parts else DISCLAIMER
+
+
+_ENDS = (".", "!", "?")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import message, num_above
 from runload.rules.rest import run_streaks
@@ -71,20 +71,36 @@ def band_exact(num: np.ndarray, den: np.ndarray, cfg: Config) -> np.ndarray:
     lp, lq = _frac(cfg, "acwr_low_below")
     ep, eq = _frac(cfg, "acwr_elevated_above")
     hp, hq = _frac(cfg, "acwr_high_from")
+    return _BAND_LABELS[band_idx_exact(num, den, cfg)]
+
+
+_BAND_LABELS = np.array(BAND_LABELS, dtype=object)
+
+
+def band_idx_exact(num: np.ndarray, den: np.ndarray, cfg: Config) -> np.ndarray:
+    """Index into :data:`BAND_LABELS` of :func:`band_exact`."""
+    num = np.asarray(num, dtype=np.int64)
+    den = np.asarray(den, dtype=np.int64)
+    lp, lq = _frac(cfg, "acwr_low_below")
+    ep, eq = _frac(cfg, "acwr_elevated_above")
+    hp, hq = _frac(cfg, "acwr_high_from")
     low = num * lq < lp * den
     above = num * eq > ep * den
     high = num * hq >= hp * den
-    idx = np.where(high, 3, np.where(above, 2, np.where(low, 0, 1)))
-    return np.array(BAND_LABELS, dtype=object)[idx]
+    return np.where(high, 3, np.where(above, 2, np.where(low, 0, 1)))
 
 
 def band_float(ratio: np.ndarray, cfg: Config) -> np.ndarray:
     """Band of float ratios (EWMA, which is not a ratio of integers)."""
+    return _BAND_LABELS[band_idx_float(ratio, cfg)]
+
+
+def band_idx_float(ratio: np.ndarray, cfg: Config) -> np.ndarray:
+    """Index into :data:`BAND_LABELS` of :func:`band_float`."""
     r = np.asarray(ratio, dtype=float)
-    idx = np.where(
+    return np.where(
         r >= cfg.acwr_high_from, 3, np.where(r > cfg.acwr_elevated_above, 2, np.where(r < cfg.acwr_low_below, 0, 1))
     )
-    return np.array(BAND_LABELS, dtype=object)[idx]
 
 
 def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> pd.DataFrame:
@@ -111,63 +127,91 @@ def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> p
     """
     loads = np.asarray(loads_m, dtype=np.int64)
     n = loads.size
-    a, c = cfg.acwr_acute_days, cfg.acwr_chronic_days
-    u = c - a
-    t = np.arange(n)
-    warm = t < c - 1
-    ran = (loads > 0).astype(np.int64)
-
-    s_a = _sums(loads, a)
-    s_c = _sums(loads, c)
-    s_u = _sums(loads, u, lag=a)
-    days_c = _sums(ran, c)
-    days_u = _sums(ran, u, lag=a)
-
-    names = np.array(["ok", "unstable", "undefined", "insufficient_history"], dtype=object)
-
-    def status(chronic_zero: np.ndarray, run_days: np.ndarray) -> np.ndarray:
-        code = np.where(warm, 3, np.where(chronic_zero, 2, np.where(run_days < cfg.acwr_min_running_days, 1, 0)))
-        return names[code]
-
+    base = _base_sums(loads, cfg)
     cols: dict[str, object] = {"load_m": loads}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # coupled: (S_a/a)/(S_c/c) = (S_a·c)/(S_c·a), exact bands on integers
-        num_c, den_c = s_a * c, s_c * a
-        st_c = status(s_c == 0, days_c)
-        shown_c = (st_c == "ok") | (st_c == "unstable")
-        safe_c = np.where(den_c == 0, 1, den_c)
-        cols["acute_m"] = s_a / a
-        cols["chronic_m"] = s_c / c
-        cols["coupled"] = np.where(shown_c, num_c / safe_c, np.nan)
-        cols["coupled_status"] = st_c
-        cols["coupled_band"] = np.where(shown_c, band_exact(num_c, safe_c, cfg), None)
-
-        num_u, den_u = s_a * u, s_u * a
-        st_u = status(s_u == 0, days_u)
-        shown_u = (st_u == "ok") | (st_u == "unstable")
-        safe_u = np.where(den_u == 0, 1, den_u)
-        cols["chronic_uncoupled_m"] = s_u / u
-        cols["uncoupled"] = np.where(shown_u, num_u / safe_u, np.nan)
-        cols["uncoupled_status"] = st_u
-        cols["uncoupled_band"] = np.where(shown_u, band_exact(num_u, safe_u, cfg), None)
-
-        ea = ewma(loads, cfg.ewma_acute_n)
-        ec = ewma(loads, cfg.ewma_chronic_n)
-        st_e = status(ec <= 0, days_c)
-        shown_e = (st_e == "ok") | (st_e == "unstable")
-        ratio_e = np.where(shown_e, ea / np.where(ec > 0, ec, 1.0), np.nan)
-        cols["ewma_acute_m"] = ea
-        cols["ewma_chronic_m"] = ec
-        cols["ewma"] = ratio_e
-        cols["ewma_status"] = st_e
-        cols["ewma_band"] = np.where(shown_e, band_float(np.nan_to_num(ratio_e), cfg), None)
-    cols["chronic_running_days"] = days_c
+    co = method_series(loads, cfg, "coupled", base)
+    cols["acute_m"] = co["acute_m"]
+    cols["chronic_m"] = co["chronic_m"]
+    cols["coupled"] = co["ratio"]
+    cols["coupled_status"] = co["status"]
+    cols["coupled_band"] = co["band"]
+    un = method_series(loads, cfg, "uncoupled", base)
+    cols["chronic_uncoupled_m"] = un["chronic_m"]
+    cols["uncoupled"] = un["ratio"]
+    cols["uncoupled_status"] = un["status"]
+    cols["uncoupled_band"] = un["band"]
+    ew = method_series(loads, cfg, "ewma", base)
+    cols["ewma_acute_m"] = ew["acute_m"]
+    cols["ewma_chronic_m"] = ew["chronic_m"]
+    cols["ewma"] = ew["ratio"]
+    cols["ewma_status"] = ew["status"]
+    cols["ewma_band"] = ew["band"]
+    cols["chronic_running_days"] = base["days_c"]
     m = cfg.acwr_method
     cols["method"] = np.full(n, m, dtype=object)
     cols["ratio"] = cols[m]
     cols["status"] = cols[f"{m}_status"]
     cols["band"] = cols[f"{m}_band"]
     return pd.DataFrame(cols, index=index if index is not None else pd.RangeIndex(n, name="day"))
+
+
+_STATUS_NAMES = np.array(["ok", "unstable", "undefined", "insufficient_history"], dtype=object)
+
+
+def _base_sums(loads: np.ndarray, cfg: Config) -> dict:
+    a, c = cfg.acwr_acute_days, cfg.acwr_chronic_days
+    u = c - a
+    ran = (loads > 0).astype(np.int64)
+    return {
+        "warm": np.arange(loads.size) < c - 1,
+        "s_a": _sums(loads, a),
+        "days_c": _sums(ran, c),
+        "days_u": _sums(ran, u, lag=a),
+    }
+
+
+def method_series(loads: np.ndarray, cfg: Config, method: str, base: dict | None = None) -> dict:
+    """One method's columns of :func:`acwr_frame` as arrays: ``ratio``, ``status``,
+    ``band``, ``acute_m`` and ``chronic_m`` (per-day averages or EWMAs)."""
+    loads = np.asarray(loads, dtype=np.int64)
+    if base is None:
+        base = _base_sums(loads, cfg)
+    a, c = cfg.acwr_acute_days, cfg.acwr_chronic_days
+    u = c - a
+    warm = base["warm"]
+
+    def status_code(chronic_zero: np.ndarray, run_days: np.ndarray) -> np.ndarray:
+        return np.where(warm, 3, np.where(chronic_zero, 2, np.where(run_days < cfg.acwr_min_running_days, 1, 0)))
+
+    def done(acute, chronic, num, code, band_idx) -> dict:
+        shown = code <= 1  # ok or unstable
+        return {"acute_m": acute, "chronic_m": chronic, "ratio": np.where(shown, num, np.nan),
+                "status": _STATUS_NAMES[code], "band": np.where(shown, _BAND_LABELS[band_idx], None),
+                "status_code": code, "band_idx": np.where(shown, band_idx, -1)}
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "coupled":
+            # (S_a/a)/(S_c/c) = (S_a·c)/(S_c·a), exact bands on integers
+            s_a = base["s_a"]
+            s_c = _sums(loads, c)
+            num_c, den_c = s_a * c, s_c * a
+            safe_c = np.where(den_c == 0, 1, den_c)
+            return done(s_a / a, s_c / c, num_c / safe_c, status_code(s_c == 0, base["days_c"]),
+                        band_idx_exact(num_c, safe_c, cfg))
+        if method == "uncoupled":
+            s_a = base["s_a"]
+            s_u = _sums(loads, u, lag=a)
+            num_u, den_u = s_a * u, s_u * a
+            safe_u = np.where(den_u == 0, 1, den_u)
+            return done(s_a / a, s_u / u, num_u / safe_u, status_code(s_u == 0, base["days_u"]),
+                        band_idx_exact(num_u, safe_u, cfg))
+        if method != "ewma":
+            raise ValueError(f"unknown ACWR method {method!r}; use one of {', '.join(METHODS)}")
+        ea = ewma(loads, cfg.ewma_acute_n)
+        ec = ewma(loads, cfg.ewma_chronic_n)
+        code = status_code(ec <= 0, base["days_c"])
+        ratio_e = np.where(code <= 1, ea / np.where(ec > 0, ec, 1.0), np.nan)
+        return done(ea, ec, ratio_e, code, band_idx_float(np.nan_to_num(ratio_e), cfg))
 
 
 def weekly_acwr(weekly: pd.DataFrame, chronic_weeks: int = 3) -> pd.DataFrame:
@@ -227,47 +271,56 @@ def acwr(ctx, cfg: Config) -> list[Finding]:
     Only days with status ``ok`` count (``unstable`` ratios are shown, not flagged).
     Dated at the episode's first day; ``value`` = the peak ratio.
     """
-    if ctx.daily.empty:
+    if ctx.n_days == 0:
         return []
-    frame = ctx.cached(("acwr_frame", cfg), lambda: acwr_frame(ctx.daily_int_m, cfg, ctx.daily.index))
-    ratio = frame["ratio"].to_numpy(float)
-    bands = frame["band"].to_numpy()
+    series = ctx.cached(("acwr_series", cfg, cfg.acwr_method),
+                        lambda: method_series(ctx.daily_int_m, cfg, cfg.acwr_method))
+    ratio = series["ratio"]
+    band_idx = series["band_idx"]
+    ok = series["status_code"] == 0
     thr = cfg.acwr_elevated_above
     if cfg.acwr_method == "ewma":
-        above = (frame["status"].to_numpy() == "ok") & (ratio > thr)
+        above = ok & (ratio > thr)
     else:
-        above = (frame["status"].to_numpy() == "ok") & ((bands == "elevated") | (bands == "high"))
-    n = len(frame)
-    first = ctx.daily.index[0].date()
+        above = ok & (band_idx >= 2)  # elevated or high
+    n = len(ratio)
+    first = ctx.log_start
     label = method_label(cfg)
+    severity = cfg.severity("acwr")
+    window = (f"last {cfg.acwr_acute_days} days vs last {cfg.acwr_chronic_days} days"
+              if cfg.acwr_method != "uncoupled" else
+              f"last {cfg.acwr_acute_days} days vs the {cfg.acwr_chronic_days - cfg.acwr_acute_days} days before")
+    high_text = f", high from {cfg.acwr_high_from:g}"
     out = []
     for start, length in run_streaks(above):
-        seg = ratio[start:start + length]
-        k = int(np.argmax(seg))
-        peak = float(seg[k])
+        if length == 1:
+            k = 0
+            peak = float(ratio[start])
+        else:
+            seg = ratio[start:start + length]
+            k = int(np.argmax(seg))
+            peak = float(seg[k])
         peak_day = first + timedelta(days=start + k)
         d0 = first + timedelta(days=start)
         d1 = first + timedelta(days=start + length - 1)
         live = start + length == n
-        band = bands[start + k]
+        band = BAND_LABELS[band_idx[start + k]]
         peak_text = num_above(peak, thr, True, 2)
         when = (f"On {d0.isoformat()}{' (the last day analysed)' if live else ''}" if length == 1 else
                 f"From {d0.isoformat()} to {d1.isoformat()}{' (still going)' if live else ''}, peaking on "
                 f"{peak_day.isoformat()}")
         text = message(
             f"{when}, {_phrase(cfg, peak_text, 'are' if live and length == 1 else 'were')} ({label}; band {band}: above {thr:g}"
-            f"{f', high from {cfg.acwr_high_from:g}' if band == 'high' else ''})",
+            f"{high_text if band == 'high' else ''})",
             "The bands come from team sports (Gabbett 2016); the ratio as an injury predictor is contested "
             "(Impellizzeri et al. 2020), and in a cohort of runners higher ratios went with fewer injuries "
             "(Nakaoka et al. 2021)",
         )
-        out.append(Finding(
-            rule="acwr", severity=cfg.severity("acwr"), athlete=ctx.athlete, date=d0,
+        out.append(new_finding(
+            rule="acwr", severity=severity, athlete=ctx.athlete, date=d0,
             period=f"{d0.isoformat()}..{d1.isoformat()}" + (" so far" if live else ""),
             value=peak, threshold=thr,
-            window=f"last {cfg.acwr_acute_days} days vs last {cfg.acwr_chronic_days} days"
-            if cfg.acwr_method != "uncoupled" else
-            f"last {cfg.acwr_acute_days} days vs the {cfg.acwr_chronic_days - cfg.acwr_acute_days} days before",
+            window=window,
             method=label, message=text, source=SOURCE, status="provisional" if live else "ok", unit="ratio",
         ))
     return out

@@ -7,8 +7,7 @@ memoised in the context with :meth:`LoadContext.cached`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,6 @@ from runload.config import Config
 SHOE_COLUMNS = ("name", "start_distance_m", "check_at_m", "retire_at_m", "retired_on", "is_default")
 
 
-@dataclass(frozen=True, eq=False)
 class LoadContext:
     """One athlete's log as it stood on ``as_of``.
 
@@ -47,39 +45,191 @@ class LoadContext:
         The athlete's shoes (columns :data:`SHOE_COLUMNS`).
     config : Config
         The athlete's configuration (``for_athlete`` applied).
+
+    The DataFrames are built on first access from numpy arrays the rules use
+    directly (``run_*``, ``daily_*``, ``week_*``), so running the rules alone
+    never pays for a DataFrame it does not need.
     """
 
-    athlete: str
-    tz: str | None
-    as_of: date
-    log_start: date | None
-    activities: pd.DataFrame
-    runs: pd.DataFrame
-    daily: pd.DataFrame
-    weekly: pd.DataFrame
-    shoes: pd.DataFrame
-    config: Config
-    _cache: dict = field(default_factory=dict, repr=False)
+    def __init__(self, *, athlete: str, tz: str | None, as_of: date, log_start: date | None,
+                 acts: pd.DataFrame, keep: np.ndarray | None, run_order: np.ndarray, run_utc_ns: np.ndarray,
+                 run_local_ns: np.ndarray, run_distance_m: np.ndarray, start_no: int | None, as_of_no: int,
+                 daily_arrays: dict | None, shoes: pd.DataFrame | None, config: Config):
+        self.athlete = athlete
+        self.tz = tz
+        self.as_of = as_of
+        self.log_start = log_start
+        self.config = config
+        self._acts = acts
+        self._keep = keep
+        self._shoes_in = shoes
+        #: positions (in :attr:`activities`) of the runs, oldest first
+        self.run_order = run_order
+        #: UTC start [ns since epoch] of each run (int64)
+        self.run_utc_ns = run_utc_ns
+        #: naive local start [ns since epoch] of each run (int64)
+        self.run_local_ns = run_local_ns
+        #: distance of each run [m] (float, NaN -> 0)
+        self.run_distance_m = run_distance_m
+        #: first day of the log / as_of in days since 1970-01-01 (start None: no log)
+        self.start_no = start_no
+        self.as_of_no = as_of_no
+        self._daily_arrays = daily_arrays
+        self._cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"LoadContext(athlete={self.athlete!r}, tz={self.tz!r}, as_of={self.as_of!r}, log_start={self.log_start!r})"
+
+    # ---- lazily built public tables ---------------------------------------------
+    @property
+    def activities(self) -> pd.DataFrame:
+        return self.cached(("activities",), lambda: self._acts if self._keep is None else self._acts.loc[self._keep])
 
     @property
+    def runs(self) -> pd.DataFrame:
+        return self.cached(("runs",), self._build_runs)
+
+    def _build_runs(self) -> pd.DataFrame:
+        runs = self.activities.take(self.run_order)
+        runs.index = pd.RangeIndex(len(self.run_order))
+        runs["distance_m"] = self.run_distance_m
+        runs["local_date"] = (self.run_day_no * _NS_PER_DAY).astype("datetime64[ns]")
+        runs["start_local"] = self.run_local_ns.astype("datetime64[ns]")
+        runs["distance_int_m"] = self.run_int_m
+        return runs
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        return self.cached(("daily",), self._build_daily)
+
+    def _build_daily(self) -> pd.DataFrame:
+        if self._daily_arrays is None:
+            return tables.daily(pd.DataFrame(), self.tz)
+        return pd.DataFrame(self._daily_arrays, index=_daily_index(self.start_no, self.as_of_no))
+
+    @property
+    def weekly(self) -> pd.DataFrame:
+        return self.cached(("weekly",), lambda: weekly_frame(self.daily, self.as_of))
+
+    @property
+    def shoes(self) -> pd.DataFrame:
+        return self.cached(("shoes",), lambda: normalize_shoes(self._shoes_in))
+
+    @property
+    def shoe_records(self) -> list[dict]:
+        """:attr:`shoes` as a list of row dicts (same values, built without a DataFrame)."""
+        return self.cached(("shoe_records",), lambda: shoe_records(self._shoes_in))
+
+    # ---- arrays ------------------------------------------------------------------
+    @property
     def has_runs(self) -> bool:
-        return self.log_start is not None and not self.runs.empty
+        return self.log_start is not None and len(self.run_order) > 0
+
+    @property
+    def n_days(self) -> int:
+        """Number of days in the daily table (0: no log)."""
+        return 0 if self._daily_arrays is None else self.as_of_no - self.start_no + 1
+
+    @property
+    def run_int_m(self) -> np.ndarray:
+        """Distance of each run in integer metres (int64, C5)."""
+        return self.cached(("run_int_m",), lambda: np.rint(self.run_distance_m).astype(np.int64))
+
+    @property
+    def run_day_no(self) -> np.ndarray:
+        """Local date of each run in days since 1970-01-01 (int64)."""
+        return self.cached(("run_day_no",), lambda: self.run_local_ns // _NS_PER_DAY)
+
+    @property
+    def run_shoes(self) -> np.ndarray:
+        """The ``shoe`` column of the runs (object array, None where missing)."""
+        def compute():
+            if "shoe" not in self._acts:
+                return np.full(len(self.run_order), None, dtype=object)
+            col = self._acts["shoe"].to_numpy(dtype=object)
+            if self._keep is not None:
+                col = col[self._keep]
+            return col[self.run_order]
+        return self.cached(("run_shoes",), compute)
+
+    def daily_array(self, name: str) -> np.ndarray:
+        """A column of :attr:`daily` as a numpy array (without building the DataFrame)."""
+        if self._daily_arrays is None:
+            return np.zeros(0)
+        return self._daily_arrays[name]
 
     @property
     def daily_int_m(self) -> np.ndarray:
         """Daily running distance in integer metres (int64), log start .. as_of (C5)."""
-        return self.cached(("daily_int_m",), lambda: np.rint(self.daily["distance_m"].to_numpy(float)).astype(np.int64))
+        return self.cached(("daily_int_m",), lambda: np.rint(self.daily_array("distance_m")).astype(np.int64))
+
+    @property
+    def week_starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(position of each ISO week's first day in ``daily``, its Monday in days since 1970-01-01)."""
+        def compute():
+            n = self.n_days
+            if n == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            offset0 = (self.start_no + 3) % 7  # 1970-01-01 was a Thursday
+            week_no = (np.arange(n) + offset0) // 7
+            starts = np.flatnonzero(np.r_[True, week_no[1:] != week_no[:-1]])
+            return starts, (self.start_no - offset0) + week_no[starts] * 7
+        return self.cached(("week_starts",), compute)
 
     @property
     def week_bounds(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """(position of each ISO week's first day in ``daily``, its Monday)."""
-        return self.cached(("week_bounds",), lambda: week_bounds(self.daily.index))
+        def compute():
+            starts, monday_no = self.week_starts
+            return starts, pd.DatetimeIndex(monday_no.astype("datetime64[D]").astype("datetime64[ns]"),
+                                            name="week_start")
+        return self.cached(("week_bounds",), compute)
+
+    @property
+    def week_complete(self) -> np.ndarray:
+        """``complete`` of :attr:`weekly` (C2) as a bool array."""
+        def compute():
+            _, monday_no = self.week_starts
+            if self.n_days == 0:
+                return np.zeros(0, dtype=bool)
+            return (monday_no >= self.start_no) & (monday_no + 6 <= self.as_of_no)
+        return self.cached(("week_complete",), compute)
+
+    @property
+    def week_distance_m(self) -> np.ndarray:
+        """``distance_m`` of :attr:`weekly` (float) as an array."""
+        def compute():
+            starts, _ = self.week_starts
+            if self.n_days == 0:
+                return np.zeros(0)
+            return np.add.reduceat(self.daily_array("distance_m"), starts)
+        return self.cached(("week_distance_m",), compute)
+
+    def day(self, pos: int) -> date:
+        """The date of position ``pos`` in the daily table."""
+        return _EPOCH + timedelta(days=int(self.start_no) + int(pos))
 
     def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per ``key`` for this context (memoisation, not state)."""
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = compute()
+            return value
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def iso_week_label_no(monday_no: int) -> str:
+    """``"2026-W07"`` for a Monday given in days since 1970-01-01."""
+    y, w, _ = (_EPOCH + timedelta(days=int(monday_no))).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _daily_index(first_day: int, last_day: int) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
+                            name="date", freq="D")
 
 
 def today_in(tz: str | None) -> date:
@@ -101,32 +251,50 @@ def local_start_times(activities: pd.DataFrame, tz: str | None) -> pd.Series:
     return starts.dt.tz_localize(None) + offset
 
 
-def normalize_shoes(shoes: pd.DataFrame | None) -> pd.DataFrame:
-    """A shoes frame with every column of :data:`SHOE_COLUMNS` (defaults filled in)."""
-    if shoes is None or len(shoes) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in SHOE_COLUMNS})
+def _shoe_columns(shoes: pd.DataFrame) -> dict:
     n = len(shoes)
 
     def num(col: str, default: float) -> np.ndarray:
         if col not in shoes:
             return np.full(n, default)
-        return pd.to_numeric(shoes[col], errors="coerce").to_numpy(float)
+        values = shoes[col]
+        if values.dtype == np.float64:
+            return values.to_numpy(dtype=float, copy=True)
+        return pd.to_numeric(values, errors="coerce").to_numpy(float)
 
     retired = []
-    for v in (shoes["retired_on"] if "retired_on" in shoes else [None] * n):
+    for v in (shoes["retired_on"].tolist() if "retired_on" in shoes else [None] * n):
         if v is None or (not isinstance(v, (str, date)) and pd.isna(v)):
             retired.append(None)
         else:
             retired.append(v if type(v) is date else pd.Timestamp(v).date())
-    return pd.DataFrame({
+    return {
         "name": [str(x) for x in shoes["name"]],
         "start_distance_m": np.nan_to_num(num("start_distance_m", 0.0)),
         "check_at_m": num("check_at_m", np.nan),
         "retire_at_m": num("retire_at_m", np.nan),
-        "retired_on": pd.Series(retired, dtype=object),
+        "retired_on": retired,
         "is_default": [bool(x) if x is not None and x == x else False for x in shoes["is_default"]]
         if "is_default" in shoes else [False] * n,
-    })
+    }
+
+
+def normalize_shoes(shoes: pd.DataFrame | None) -> pd.DataFrame:
+    """A shoes frame with every column of :data:`SHOE_COLUMNS` (defaults filled in)."""
+    if shoes is None or len(shoes) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SHOE_COLUMNS})
+    cols = _shoe_columns(shoes)
+    cols["retired_on"] = pd.Series(cols["retired_on"], dtype=object)
+    return pd.DataFrame(cols)
+
+
+def shoe_records(shoes: pd.DataFrame | None) -> list[dict]:
+    """``normalize_shoes(shoes).to_dict("records")`` without building the DataFrame."""
+    if shoes is None or len(shoes) == 0:
+        return []
+    cols = _shoe_columns(shoes)
+    lists = {k: (v.tolist() if isinstance(v, np.ndarray) else list(v)) for k, v in cols.items()}
+    return [dict(zip(SHOE_COLUMNS, row)) for row in zip(*(lists[c] for c in SHOE_COLUMNS))]
 
 
 _NS_PER_DAY = 86_400 * 10**9
@@ -191,7 +359,11 @@ def weekly_frame(daily: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame
 
 def _local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(UTC start, naive local start) as int64 ns, by the rule of :func:`tables.local_dates`."""
-    starts = pd.DatetimeIndex(pd.to_datetime(activities["start_utc"], utc=True)).as_unit("ns")
+    col = activities["start_utc"]
+    if isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dtype.tz) == "UTC":
+        starts = pd.DatetimeIndex(col).as_unit("ns")  # already UTC: skip the parsing of to_datetime
+    else:
+        starts = pd.DatetimeIndex(pd.to_datetime(col, utc=True)).as_unit("ns")
     utc_ns = starts.asi8
     if tz:
         local_ns = starts.tz_convert(tz).tz_localize(None).asi8
@@ -206,7 +378,33 @@ def _local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     if col not in frame:
         return np.zeros(len(frame))
-    return pd.to_numeric(frame[col], errors="coerce").fillna(0.0).to_numpy(float)
+    values = frame[col]
+    if values.dtype == np.float64:  # fast path: fillna(0.0) on a float column
+        out = values.to_numpy(dtype=float, copy=True)
+        out[np.isnan(out)] = 0.0
+        return out
+    return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(float)
+
+
+def daily_arrays(day_no: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, moving_s: np.ndarray,
+                 ascent_m: np.ndarray, first_day: int, last_day: int) -> dict[str, np.ndarray]:
+    """The columns of :func:`daily_frame` as numpy arrays."""
+    n = last_day - first_day + 1
+    pos = day_no - first_day
+    inside = (pos >= 0) & (pos < n)
+    run = inside & is_run
+    other = inside & ~is_run
+    rp = pos[run]
+    longest = np.zeros(n)
+    np.maximum.at(longest, rp, distance_m[run])
+    return {
+        "distance_m": np.bincount(rp, weights=distance_m[run], minlength=n).astype("float64"),
+        "runs": np.bincount(rp, minlength=n).astype("int64"),
+        "moving_s": np.bincount(rp, weights=moving_s[run], minlength=n).astype("float64"),
+        "elevation_gain_m": np.bincount(rp, weights=ascent_m[run], minlength=n).astype("float64"),
+        "longest_run_m": longest,
+        "other_sports": np.bincount(pos[other], minlength=n).astype("int64"),
+    }
 
 
 def daily_frame(day_no: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, moving_s: np.ndarray,
@@ -216,27 +414,8 @@ def daily_frame(day_no: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, 
     ``day_no`` is each activity's local date in days since 1970-01-01;
     activities outside ``first_day..last_day`` are dropped.
     """
-    n = last_day - first_day + 1
-    index = pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
-                             name="date", freq="D")
-    pos = day_no - first_day
-    inside = (pos >= 0) & (pos < n)
-    run = inside & is_run
-    other = inside & ~is_run
-    rp = pos[run]
-    longest = np.zeros(n)
-    np.maximum.at(longest, rp, distance_m[run])
-    return pd.DataFrame(
-        {
-            "distance_m": np.bincount(rp, weights=distance_m[run], minlength=n).astype("float64"),
-            "runs": np.bincount(rp, minlength=n).astype("int64"),
-            "moving_s": np.bincount(rp, weights=moving_s[run], minlength=n).astype("float64"),
-            "elevation_gain_m": np.bincount(rp, weights=ascent_m[run], minlength=n).astype("float64"),
-            "longest_run_m": longest,
-            "other_sports": np.bincount(pos[other], minlength=n).astype("int64"),
-        },
-        index=index,
-    )
+    return pd.DataFrame(daily_arrays(day_no, is_run, distance_m, moving_s, ascent_m, first_day, last_day),
+                        index=_daily_index(first_day, last_day))
 
 
 def build_context(
@@ -257,35 +436,37 @@ def build_context(
     """
     tz = tables.check_timezone(tz)
     as_of_d = pd.Timestamp(as_of).date() if as_of is not None else today_in(tz)
-    as_of_no = (as_of_d - date(1970, 1, 1)).days
+    as_of_no = (as_of_d - _EPOCH).days
     acts = activities if activities is not None else pd.DataFrame()
+    keep = None
     if len(acts) == 0 or "start_utc" not in acts:
         acts = acts.iloc[0:0] if len(acts.columns) else pd.DataFrame(
             {"start_utc": pd.Series(dtype="datetime64[ns, UTC]"), "sport": pd.Series(dtype=object),
              "distance_m": pd.Series(dtype=float)})
         utc_ns = local_ns = np.zeros(0, dtype=np.int64)
+        sport = np.zeros(0, dtype=object)
+        distance = moving = ascent = np.zeros(0)
     else:
         utc_ns, local_ns = _local_ns(acts, tz)
+        sport = acts["sport"].to_numpy(dtype=object) if "sport" in acts else None
+        distance, moving, ascent = _num(acts, "distance_m"), _num(acts, "moving_s"), _num(acts, "ascent_m")
         day_all = local_ns // _NS_PER_DAY
-        keep = day_all <= as_of_no
-        if not keep.all():
-            acts, utc_ns, local_ns = acts.loc[keep], utc_ns[keep], local_ns[keep]
+        k = day_all <= as_of_no
+        if not k.all():
+            keep = k
+            utc_ns, local_ns = utc_ns[k], local_ns[k]
+            distance, moving, ascent = distance[k], moving[k], ascent[k]
+            sport = sport[k] if sport is not None else None
     day_no = local_ns // _NS_PER_DAY
-    is_run = (acts["sport"] == "running").to_numpy(bool) if "sport" in acts else np.zeros(len(acts), dtype=bool)
-    distance = _num(acts, "distance_m")
+    is_run = (sport == "running") if sport is not None else np.zeros(len(day_no), dtype=bool)
+    is_run = np.asarray(is_run, dtype=bool)
 
-    # runs frame (as tables.runs_frame, oldest first) plus start_local and distance_int_m
+    # runs (as tables.runs_frame, oldest first)
     run_pos = np.flatnonzero(is_run)
     order = run_pos[np.argsort(utc_ns[run_pos], kind="stable")]
-    runs = acts.take(order)
-    runs.index = pd.RangeIndex(len(order))
-    runs["distance_m"] = distance[order]
-    runs["local_date"] = (day_no[order] * _NS_PER_DAY).astype("datetime64[ns]")
-    runs["start_local"] = local_ns[order].astype("datetime64[ns]")
-    runs["distance_int_m"] = np.rint(distance[order]).astype(np.int64)
 
     if log_start is not None:
-        start_no = (pd.Timestamp(log_start).date() - date(1970, 1, 1)).days
+        start_no = (pd.Timestamp(log_start).date() - _EPOCH).days
     elif len(order):
         start_no = int(day_no[order].min())
     else:
@@ -293,22 +474,25 @@ def build_context(
     if start_no is not None and start_no > as_of_no:
         start_no = None
     if start_no is not None:
-        daily = daily_frame(day_no, is_run, distance, _num(acts, "moving_s"), _num(acts, "ascent_m"),
-                            start_no, as_of_no)
-        start_d = date(1970, 1, 1) + pd.Timedelta(days=start_no).to_pytimedelta()
+        arrays = daily_arrays(day_no, is_run, distance, moving, ascent, start_no, as_of_no)
+        start_d = _EPOCH + timedelta(days=start_no)
     else:
-        daily = tables.daily(pd.DataFrame(), tz)
+        arrays = None
         start_d = None
-    weekly = weekly_frame(daily, as_of_d)
     return LoadContext(
         athlete=athlete,
         tz=tz,
         as_of=as_of_d,
         log_start=start_d,
-        activities=acts,
-        runs=runs,
-        daily=daily,
-        weekly=weekly,
-        shoes=normalize_shoes(shoes),
+        acts=acts,
+        keep=keep,
+        run_order=order,
+        run_utc_ns=utc_ns[order],
+        run_local_ns=local_ns[order],
+        run_distance_m=distance[order],
+        start_no=start_no,
+        as_of_no=as_of_no,
+        daily_arrays=arrays,
+        shoes=shoes,
         config=config,
     )

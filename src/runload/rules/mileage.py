@@ -19,13 +19,41 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import dist, message, pct_above, threshold_text
+from runload.rules.context import iso_week_label_no
 
 SOURCE = "convention; Buist et al. 2008 RCT found following it did not reduce injuries"
 METHOD = "ISO-week running distance (Monday–Sunday), exact integer-metre comparison"
 WINDOW = "week over the previous complete week"
+
+
+def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_current: bool | None = None):
+    """``(prev, prev_complete, status, change, flagged)`` arrays of :func:`weekly_increase_table`."""
+    if flag_current is None:
+        flag_current = cfg.weekly_increase_flag_current_week
+    frac = cfg.fraction("max_weekly_increase_ratio")
+    p, q = frac.numerator, frac.denominator
+    n = len(cur)
+    prev = np.r_[np.int64(0), cur[:-1]] if n else cur.copy()
+    prev_complete = np.r_[False, complete[:-1]] if n else complete.copy()
+    is_last = np.arange(n) == n - 1
+    current = is_last & ~complete & bool(flag_current)
+    status = np.full(n, "insufficient_history", dtype=object)
+    has_base = prev_complete & (complete | current)
+    status[has_base & (prev == 0)] = "no_baseline"
+    ok = has_base & (prev > 0)
+    status[ok & complete] = "ok"
+    status[ok & current] = "provisional"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(ok, cur / np.where(prev > 0, prev, 1) - 1.0, np.nan)
+    # exact: q·W_k > (q + p)·W_{k−1}; int64 while it cannot overflow, else Python ints
+    if q + p < 2**20 and (cur.max(initial=0) < 2**40):
+        flagged = ok & (cur * q > prev * (q + p))
+    else:  # pragma: no cover - absurd thresholds or distances
+        flagged = np.array([bool(o) and int(c) * q > int(b) * (q + p) for o, c, b in zip(ok, cur, prev)], dtype=bool)
+    return prev, prev_complete, status, change, flagged
 
 
 def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool | None = None) -> pd.DataFrame:
@@ -47,30 +75,9 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
     complete previous week, or the week itself is incomplete and not the
     current week) | ``provisional`` (the current week so far)) and ``flagged``.
     """
-    if flag_current is None:
-        flag_current = cfg.weekly_increase_flag_current_week
-    frac = cfg.fraction("max_weekly_increase_ratio")
-    p, q = frac.numerator, frac.denominator
     cur = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
-    n = len(cur)
-    prev = np.r_[np.int64(0), cur[:-1]] if n else cur.copy()
-    prev_complete = np.r_[False, complete[:-1]] if n else complete.copy()
-    is_last = np.arange(n) == n - 1
-    current = is_last & ~complete & bool(flag_current)
-    status = np.full(n, "insufficient_history", dtype=object)
-    has_base = prev_complete & (complete | current)
-    status[has_base & (prev == 0)] = "no_baseline"
-    ok = has_base & (prev > 0)
-    status[ok & complete] = "ok"
-    status[ok & current] = "provisional"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        change = np.where(ok, cur / np.where(prev > 0, prev, 1) - 1.0, np.nan)
-    # exact: q·W_k > (q + p)·W_{k−1}; int64 while it cannot overflow, else Python ints
-    if q + p < 2**20 and (cur.max(initial=0) < 2**40):
-        flagged = ok & (cur * q > prev * (q + p))
-    else:  # pragma: no cover - absurd thresholds or distances
-        flagged = np.array([bool(o) and int(c) * q > int(b) * (q + p) for o, c, b in zip(ok, cur, prev)], dtype=bool)
+    prev, prev_complete, status, change, flagged = _increase_arrays(cur, complete, cfg, flag_current)
     return pd.DataFrame(
         {
             "iso_week": weekly["iso_week"].to_numpy(),
@@ -88,42 +95,53 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
 @rule("weekly_increase")
 def weekly_increase(ctx, cfg: Config) -> list[Finding]:
     """Flag weeks with more than ``max_weekly_increase_ratio`` more running than the week before."""
-    if ctx.weekly.empty:
+    if ctx.n_days == 0:
         return []
-    table = weekly_increase_table(ctx.weekly, cfg)
+    cur = np.rint(ctx.week_distance_m).astype(np.int64)
+    prev, prev_complete, status, ratios, flagged = _increase_arrays(cur, ctx.week_complete, cfg)
+    _, monday_no = ctx.week_starts
     r = cfg.max_weekly_increase_ratio
+    severity = cfg.severity("weekly_increase")
     out = []
-    hits = table[table["flagged"]]
-    for monday, row in zip(hits.index, hits.to_dict("records")):
-        so_far = row["status"] == "provisional"
-        change = float(row["change_ratio"])
-        last_day = min(monday.date() + timedelta(days=6), ctx.as_of)
-        what = (
-            f"Week {row['iso_week']} so far ({monday.date().isoformat()} to {last_day.isoformat()}) has "
-            if so_far else f"Week {row['iso_week']} had "
-        )
+    hits = np.flatnonzero(flagged)
+    if not hits.size:
+        return out
+    units = cfg.units
+    limit_text = threshold_text(r * 100)
+    for i, mon, st, ratio, w_cur, w_prev, has_prev in zip(
+            hits.tolist(), monday_no[hits].tolist(), status[hits].tolist(), ratios[hits].tolist(),
+            cur[hits].tolist(), prev[hits].tolist(), prev_complete[hits].tolist()):
+        monday = ctx.day(mon - ctx.start_no)
+        iso_week = iso_week_label_no(mon)
+        so_far = st == "provisional"
+        change = float(ratio)
+        if so_far:
+            last_day = min(monday + timedelta(days=6), ctx.as_of)
+            what = f"Week {iso_week} so far ({monday.isoformat()} to {last_day.isoformat()}) has "
+        else:
+            what = f"Week {iso_week} had "
         text = message(
-            f"{what}{dist(row['distance_int_m'], cfg.units)} of running, "
+            f"{what}{dist(w_cur, units)} of running, "
             f"{'already ' if so_far else ''}{pct_above(change, r, True)} more than the previous complete week "
-            f"({dist(row['previous_m'], cfg.units)}); the threshold is an increase of more than {threshold_text(r * 100)}% "
+            f"({dist(w_prev if has_prev else 0, units)}); the threshold is an increase of more than {limit_text}% "
             "(ISO-week totals)",
             "The 10% rule is a common convention; a trial found following it did not reduce injuries "
             "(Buist et al. 2008)",
         )
         out.append(
-            Finding(
+            new_finding(
                 rule="weekly_increase",
-                severity=cfg.severity("weekly_increase"),
+                severity=severity,
                 athlete=ctx.athlete,
-                date=monday.date(),
-                period=row["iso_week"] + (" so far" if so_far else ""),
+                date=monday,
+                period=iso_week + (" so far" if so_far else ""),
                 value=change,
                 threshold=r,
                 window=WINDOW + (" (current week so far)" if so_far else ""),
                 method=METHOD,
                 message=text,
                 source=SOURCE,
-                status=row["status"],
+                status=st,
                 unit="ratio",
             )
         )

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import dist, message, num_above
+from runload.rules.context import iso_week_label_no
 
 SOURCE = "Foster 1998"
 
@@ -84,11 +85,27 @@ def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
 @rule("monotony")
 def monotony(ctx, cfg: Config) -> list[Finding]:
     """Complete ISO weeks with monotony above ``monotony_flag_above`` (info)."""
-    table = ctx.cached(("monotony_table", cfg), lambda: monotony_table(ctx, cfg))
+    if ctx.n_days == 0:
+        return []
+    complete = ctx.week_complete
+    if not complete.any():
+        return []
+    starts, monday_no = ctx.week_starts
+    weeks = np.flatnonzero(complete)
+    pos = starts[weeks][:, None] + np.arange(7)[None, :]
+    t = monotony_table_from_matrix(ctx.daily_int_m[pos], cfg)
     thr = cfg.monotony_flag_above
+    flagged = (t["status"] == "ok") & (t["monotony"] > thr)
     out = []
-    hits = table[table["flagged"]]
-    for monday, row in zip(hits.index, hits.to_dict("records")):
+    hit = np.flatnonzero(flagged)
+    if not hit.size:
+        return out
+    severity = cfg.severity("monotony")
+    for j in hit.tolist():
+        i = int(weeks[j])
+        row = {"monotony": t["monotony"][j], "sd_m": t["sd"][j], "mean_m": t["mean"][j], "capped": t["capped"][j],
+               "iso_week": iso_week_label_no(monday_no[i])}
+        monday = ctx.day(int(monday_no[i] - ctx.start_no))
         mono = float(row["monotony"])
         how = (f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
                if row["sd_m"] == 0 else
@@ -100,8 +117,8 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
             "Monotony (Foster 1998) was built for session-RPE loads; on distance it also flags even, easy "
             "running with one rest day",
         )
-        out.append(Finding(
-            rule="monotony", severity=cfg.severity("monotony"), athlete=ctx.athlete, date=monday.date(),
+        out.append(new_finding(
+            rule="monotony", severity=severity, athlete=ctx.athlete, date=monday,
             period=row["iso_week"], value=mono, threshold=thr, window="complete ISO week (Monday–Sunday)",
             method=f"Foster monotony = mean/SD of daily distance (ddof={cfg.monotony_ddof})", message=text,
             source=SOURCE, status="ok", unit="ratio",

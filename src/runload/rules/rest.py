@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import message
-from runload.rules.context import week_bounds
+from runload.rules.context import iso_week_label_no, week_bounds
 
 SOURCE = "convention; no running study tests a rest-day threshold (Meeusen et al. 2013 consensus gives no number)"
 
@@ -65,12 +65,21 @@ def run_streaks(running: np.ndarray, min_length: int = 1) -> list[tuple[int, int
 @rule("week_without_rest")
 def week_without_rest(ctx, cfg: Config) -> list[Finding]:
     """Complete ISO weeks with fewer than ``min_rest_days_per_week`` rest days."""
-    table = rest_days_table(ctx)
+    n = ctx.n_days
+    if n == 0:
+        return []
     need = cfg.min_rest_days_per_week
-    hits = table[table["complete"] & (table["rest_days"] < need)]
+    starts, monday_no = ctx.week_starts
+    ran = ctx.daily_int_m > 0
+    days = np.diff(np.r_[starts, n])
+    rest_days = days - np.add.reduceat(ran.astype(np.int64), starts)
+    hits = np.flatnonzero(ctx.week_complete & (rest_days < need))
+    severity = cfg.severity("week_without_rest") if hits.size else None
     out = []
-    for monday, row in zip(hits.index, hits.to_dict("records")):
-        rest = int(row["rest_days"])
+    for i in hits.tolist():
+        rest = int(rest_days[i])
+        iso_week = iso_week_label_no(monday_no[i])
+        row = {"iso_week": iso_week}
         text = message(
             f"Week {row['iso_week']} had {rest} rest day{'s' if rest != 1 else ''} (days without running); "
             f"the convention is at least {need} per week (complete ISO week, Monday–Sunday)",
@@ -78,11 +87,11 @@ def week_without_rest(ctx, cfg: Config) -> list[Finding]:
             "This is a training convention; no running study has tested a rest-day threshold",
         )
         out.append(
-            Finding(
+            new_finding(
                 rule="week_without_rest",
-                severity=cfg.severity("week_without_rest"),
+                severity=severity,
                 athlete=ctx.athlete,
-                date=monday.date(),
+                date=ctx.day(int(monday_no[i] - ctx.start_no)),
                 period=row["iso_week"],
                 value=rest,
                 threshold=need,
@@ -104,12 +113,12 @@ def run_streak(ctx, cfg: Config) -> list[Finding]:
     Dated at the streak's first day; ``value`` = its length [days]. A streak still
     going on ``as_of`` is reported live (status ``provisional``).
     """
-    if ctx.daily.empty:
+    if ctx.n_days == 0:
         return []
     limit = cfg.max_consecutive_run_days
     ran = ctx.daily_int_m > 0
     n = len(ran)
-    first_day = ctx.daily.index[0].date()
+    first_day = ctx.log_start
     out = []
     for start, length in run_streaks(ran, min_length=limit + 1):
         live = start + length == n
@@ -123,7 +132,7 @@ def run_streak(ctx, cfg: Config) -> list[Finding]:
             "This is a training convention; no running study has tested a rest-day threshold",
         )
         out.append(
-            Finding(
+            new_finding(
                 rule="run_streak",
                 severity=cfg.severity("run_streak"),
                 athlete=ctx.athlete,

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import message
 from runload.units import M_PER_KM, M_PER_MILE
@@ -88,25 +88,41 @@ def _assign_shoes(runs: pd.DataFrame, shoes: pd.DataFrame) -> np.ndarray:
     return names
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+def _day(day_no) -> date:
+    return _EPOCH + timedelta(days=int(day_no))
+
+
 def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
     """Status, totals, weekly rate and retirement forecast of every shoe (shoes table
     order, then shoes named by runs but missing from the table)."""
-    shoes = ctx.shoes
-    runs = ctx.runs
     as_of = ctx.as_of
-    names = _assign_shoes(runs, shoes) if len(runs) else np.zeros(0, dtype=object)
-    rows = shoes.to_dict("records")
+    rows = [dict(r) for r in ctx.shoe_records]
+    n_runs = len(ctx.run_order)
+    if n_runs:
+        names = np.array(ctx.run_shoes, dtype=object, copy=True)
+        missing = pd.isna(names)
+        names[missing] = None
+        defaults = [r["name"] for r in rows if r["is_default"]]
+        if len(defaults) == 1:
+            names[missing] = defaults[0]
+    else:
+        names = np.zeros(0, dtype=object)
+    # shoe of each run as a code into ``uniques`` (order of first use; -1: no shoe)
+    codes, uniques = pd.factorize(names, use_na_sentinel=True) if n_runs else (np.zeros(0, np.int64), [])
+    code_of = {u: k for k, u in enumerate(list(uniques))}
     known = {r["name"] for r in rows}
-    for extra in dict.fromkeys(n for n in names.tolist() if n is not None):
+    for extra in code_of:
         if extra not in known:
             rows.append({"name": extra, "start_distance_m": 0.0, "check_at_m": np.nan, "retire_at_m": np.nan,
                          "retired_on": None, "is_default": False})
             known.add(extra)
-    if len(runs):
-        run_day64 = runs["local_date"].to_numpy().astype("datetime64[D]")
-        run_day = run_day64.astype(object)  # datetime.date objects
-        run_m = runs["distance_int_m"].to_numpy(np.int64)
-        name_arr = names
+    if n_runs:
+        run_dayno = ctx.run_day_no
+        run_m = ctx.run_int_m
+    as_of_no = (as_of - _EPOCH).days
     out = []
     for row in rows:
         name = row["name"]
@@ -116,15 +132,14 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
         check_at = float(cfg.shoe_check_distance_m if check_at is None or pd.isna(check_at) else check_at)
         retire_at = float(cfg.shoe_retire_distance_m if retire_at is None or pd.isna(retire_at) else retire_at)
         start_m = float(row.get("start_distance_m") or 0.0)
-        if len(runs):
-            mask = name_arr == name
+        if n_runs:
+            mask = codes == code_of.get(name, -2)
             if retired_on is not None:
-                mask &= run_day64 <= np.datetime64(retired_on, "D")
-            days = run_day[mask]
-            day64 = run_day64[mask]
+                mask &= run_dayno <= (retired_on - _EPOCH).days
+            dayno = run_dayno[mask]
             dists = run_m[mask]
         else:
-            days, dists = np.array([], dtype=object), np.array([], dtype=np.int64)
+            dayno, dists = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         start_int = int(round(start_m))
         total_int = start_int + int(dists.sum())
         cum = start_int + np.cumsum(dists)
@@ -135,7 +150,7 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
             if start_int >= lim:
                 return None
             hit = np.flatnonzero(cum >= lim)
-            return days[hit[0]] if hit.size else None
+            return _day(dayno[hit[0]]) if hit.size else None
 
         if retired:
             status = "retired"
@@ -147,8 +162,8 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
             status = "ok"
 
         def rate(weeks: int) -> float:
-            since = np.datetime64(as_of - timedelta(days=7 * weeks), "D")
-            return float(dists[day64 > since].sum()) / weeks if len(days) else 0.0
+            since = as_of_no - 7 * weeks
+            return float(dists[dayno > since].sum()) / weeks if len(dayno) else 0.0
 
         r_main = rate(cfg.shoe_rate_weeks)
         r8 = rate(8)
@@ -161,7 +176,7 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
                         f"({_both_units(r_main, cfg.units)} per week over the last {cfg.shoe_rate_weeks} weeks)")
         out.append(ShoeStatus(
             name=name, distance_m=float(total_int), runs=int(len(dists)),
-            first_use=days[0] if len(days) else None, last_use=days[-1] if len(days) else None,
+            first_use=_day(dayno[0]) if len(dayno) else None, last_use=_day(dayno[-1]) if len(dayno) else None,
             status=status, check_at_m=check_at, retire_at_m=retire_at, start_distance_m=start_m,
             is_default=bool(row.get("is_default") or False), retired_on=retired_on,
             weekly_rate_m=r_main, weekly_rate_8w_m=r8, weeks_to_retire=weeks_left, forecast=forecast,
@@ -190,7 +205,7 @@ def shoe_wear(ctx, cfg: Config) -> list[Finding]:
             "This is a shoe-maintenance reminder from lab durability work (Cook et al. 1985); no study ties a "
             "mileage cut-off to injury",
         )
-        out.append(Finding(
+        out.append(new_finding(
             rule="shoe_wear", severity=cfg.severity("shoe_wear"), athlete=ctx.athlete, date=day,
             period=f"shoe '{s.name}' up to {ctx.as_of.isoformat()}", value=s.distance_m, threshold=limit,
             window="all runs with this shoe up to as_of, plus its start distance",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from runload.config import Config
-from runload.findings import Finding
+from runload.findings import Finding, Severity, new_finding
 from runload.rules import rule
 from runload.rules._text import dist, message, num_above
 
@@ -68,6 +68,41 @@ def _exceeds_pct(d: np.ndarray, m: np.ndarray, pct: float) -> np.ndarray:
     return 100 * b * (d - m) > a * m
 
 
+def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Config,
+                 log0_ns: int | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`spike_table` as arrays, from per-run UTC start [ns],
+    integer distance [m], naive local start [ns] and the log's first midnight [ns].
+
+    ``band_idx`` indexes :data:`BANDS` and counts only where ``valid`` (a baseline > 0).
+    """
+    n = len(d)
+    window_ns = np.int64(cfg.spike_window_days) * 86_400 * 10**9
+    lo = np.searchsorted(t, t - window_ns, side="left")
+    hi = np.searchsorted(t, t, side="left")
+    m = range_max(d, lo, hi)
+    has_base = m >= 0
+    if log0_ns is not None:
+        covered = start_local - window_ns >= log0_ns
+    else:
+        covered = np.ones(n, dtype=bool)
+    status = np.full(n, "ok", dtype=object)
+    status[~covered] = "insufficient_history"
+    status[~has_base & covered] = "no_baseline"
+    status[has_base & (m == 0)] = "undefined"
+    valid = has_base & (m > 0)
+    mm = np.where(valid, m, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(valid, 100.0 * (d - mm) / mm, np.nan)
+    small = _exceeds_pct(d, mm, cfg.spike_small_above_pct)
+    moderate = _exceeds_pct(d, mm, cfg.spike_moderate_above_pct)
+    large = _exceeds_pct(d, mm, cfg.spike_large_above_pct)
+    band_idx = small.astype(int) + moderate.astype(int) + large.astype(int)
+    prev_t = np.where(hi > 0, t[np.maximum(hi - 1, 0)], 0)
+    days_prev = np.where(hi > 0, (t - prev_t) / 86_400e9, np.nan)
+    return {"baseline_m": m, "spike_pct": pct, "status": status, "valid": valid, "band_idx": band_idx,
+            "days_since_previous": days_prev, "has_previous": hi > 0}
+
+
 def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame:
     """Spike of every run against the longest run of the previous window.
 
@@ -97,32 +132,11 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame
         )
     t = pd.DatetimeIndex(pd.to_datetime(runs["start_utc"], utc=True)).as_unit("ns").asi8
     d = runs["distance_int_m"].to_numpy(np.int64)
-    window_ns = np.int64(cfg.spike_window_days) * 86_400 * 10**9
-    lo = np.searchsorted(t, t - window_ns, side="left")
-    hi = np.searchsorted(t, t, side="left")
-    m = range_max(d, lo, hi)
-    has_base = m >= 0
     start_local = pd.DatetimeIndex(pd.to_datetime(runs["start_local"])).as_unit("ns").asi8
-    if log_start is not None:
-        log0 = pd.Timestamp(log_start).as_unit("ns").value
-        covered = start_local - window_ns >= log0
-    else:
-        covered = np.ones(n, dtype=bool)
-    status = np.full(n, "ok", dtype=object)
-    status[~covered] = "insufficient_history"
-    status[~has_base & covered] = "no_baseline"
-    status[has_base & (m == 0)] = "undefined"
-    valid = has_base & (m > 0)
-    mm = np.where(valid, m, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(valid, 100.0 * (d - mm) / mm, np.nan)
-    small = _exceeds_pct(d, mm, cfg.spike_small_above_pct)
-    moderate = _exceeds_pct(d, mm, cfg.spike_moderate_above_pct)
-    large = _exceeds_pct(d, mm, cfg.spike_large_above_pct)
-    band_idx = small.astype(int) + moderate.astype(int) + large.astype(int)
-    band = np.where(valid, np.array(BANDS, dtype=object)[band_idx], None)
-    prev_t = np.where(hi > 0, t[np.maximum(hi - 1, 0)], 0)
-    days_prev = np.where(hi > 0, (t - prev_t) / 86_400e9, np.nan)
+    log0 = pd.Timestamp(log_start).as_unit("ns").value if log_start is not None else None
+    a = spike_arrays(t, d, start_local, cfg, log0)
+    m, pct, status, days_prev = a["baseline_m"], a["spike_pct"], a["status"], a["days_since_previous"]
+    band = np.where(a["valid"], np.array(BANDS, dtype=object)[a["band_idx"]], None)
     return pd.DataFrame(
         {
             "distance_int_m": d,
@@ -156,10 +170,11 @@ def _evidence_sentence(band: str, cfg: Config) -> str:
 @rule("run_spike")
 def run_spike(ctx, cfg: Config) -> list[Finding]:
     """Flag runs longer than the longest run of the previous ``spike_window_days`` by more than the small band."""
-    runs = ctx.runs
-    if runs.empty:
+    if not len(ctx.run_order):
         return []
-    table = spike_table(runs, cfg, ctx.log_start)
+    d = ctx.run_int_m
+    log0 = ctx.start_no * 86_400 * 10**9 if ctx.log_start is not None else None
+    a = spike_arrays(ctx.run_utc_ns, d, ctx.run_local_ns, cfg, log0)
     w = cfg.spike_window_days
     thresholds = {
         "small": cfg.spike_small_above_pct,
@@ -169,24 +184,33 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
     method = f"single run vs the longest run that started in the previous {w} days"
     window = f"previous {w} days (timestamp window [start − {w} d, start))"
     out = []
-    flagged = table["band"].isin(("small", "moderate", "large")).to_numpy()
-    no_base = (table["status"] == "no_baseline").to_numpy() & table["days_since_previous"].notna().to_numpy()
+    flagged = a["valid"] & (a["band_idx"] > 0)
+    no_base = (a["status"] == "no_baseline") & a["has_previous"]
     pick = np.flatnonzero(flagged | no_base)
-    rows = table.iloc[pick].to_dict("records")
-    locals_ = pd.DatetimeIndex(runs["start_local"].to_numpy()[pick])
-    for row, local in zip(rows, locals_):
+    if not pick.size:
+        return out
+    evidence: dict = {}
+    severities: dict = {}
+    no_base_severity = cfg.severity("run_spike_no_baseline") if no_base.any() else None
+    units = cfg.units
+    for local, st, dm, bm, gap_, pct_, bi in zip(
+            ctx.run_local_ns[pick].astype("datetime64[ns]").astype("datetime64[us]").tolist(),
+            a["status"][pick].tolist(), d[pick].tolist(), a["baseline_m"][pick].tolist(),
+            a["days_since_previous"][pick].tolist(), a["spike_pct"][pick].tolist(), a["band_idx"][pick].tolist()):
+        row = {"status": st, "distance_int_m": dm, "baseline_m": bm, "days_since_previous": gap_,
+               "spike_pct": pct_, "band": BANDS[bi]}
         day = local.date()
         period = f"run on {day.isoformat()} at {local.strftime('%H:%M')}"
         if row["status"] == "no_baseline":
             gap = float(row["days_since_previous"])
             text = message(
                 f"First run in {w}+ days (the previous run was {gap:.0f} days earlier), so there is no longest "
-                f"run in the previous {w} days to compare this {dist(row['distance_int_m'], cfg.units)} with: "
+                f"run in the previous {w} days to compare this {dist(row['distance_int_m'], units)} with: "
                 "start short",
                 f"Frandsen 2025 compares each run with the longest run of the previous {w} days",
             )
-            out.append(Finding(
-                rule="run_spike", severity=cfg.severity("run_spike_no_baseline"), athlete=ctx.athlete,
+            out.append(new_finding(
+                rule="run_spike", severity=no_base_severity, athlete=ctx.athlete,
                 date=day, period=period, value=gap, threshold=w, window=window, method=method,
                 message=text, source=SOURCE, status="no_baseline", unit="d",
             ))
@@ -195,15 +219,19 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         pct = float(row["spike_pct"])
         provisional = row["status"] == "insufficient_history"
         text = message(
-            f"This run ({dist(row['distance_int_m'], cfg.units)}) was {num_above(pct, thresholds[band], True, 0)}% "
-            f"longer than your longest run in the previous {w} days ({dist(row['baseline_m'], cfg.units)}): "
+            f"This run ({dist(row['distance_int_m'], units)}) was {num_above(pct, thresholds[band], True, 0)}% "
+            f"longer than your longest run in the previous {w} days ({dist(row['baseline_m'], units)}): "
             f"a {band} spike (more than {thresholds[band]:g}%)",
-            _evidence_sentence(band, cfg),
+            evidence.get(band) or evidence.setdefault(band, _evidence_sentence(band, cfg)),
             "Provisional: your log starts less than "
             f"{w} days before this run, so a longer earlier run may be missing" if provisional else "",
         )
-        out.append(Finding(
-            rule="run_spike", severity=cfg.severity(f"run_spike_{band}"), athlete=ctx.athlete,
+        if provisional:  # the log is too short to know the baseline: never alarming (lead's decision)
+            severity = Severity.INFO
+        else:
+            severity = severities.get(band) or severities.setdefault(band, cfg.severity(f"run_spike_{band}"))
+        out.append(new_finding(
+            rule="run_spike", severity=severity, athlete=ctx.athlete,
             date=day, period=period, value=pct, threshold=thresholds[band], window=window, method=method,
             message=text, source=SOURCE, status="insufficient_history" if provisional else "ok", unit="%",
         ))
