@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import zipfile
+import zlib
 from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -161,8 +163,8 @@ def import_paths(
             continue
         try:
             data = source.read()
-        except (OSError, ImportFormatError) as err:
-            reason = getattr(err, "reason", None) or f"cannot be read ({getattr(err, 'strerror', None) or err})"
+        except Exception as err:  # noqa: BLE001 - per-file boundary: a bad CRC / broken deflate in one zip member
+            reason = _read_error_reason(err)
             report.skipped.append((source.label, reason))
             store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None, "skipped", reason)
             _tick(progress, source.label)
@@ -184,6 +186,20 @@ def import_paths(
         _parse_and_store(store, athlete_id, import_id, pending, report, shoe, jobs, progress)
     store.finish_import(import_id, report.counts())
     return report
+
+
+def _read_error_reason(err: Exception) -> str:
+    """One line saying why a source's bytes could not be read (file error, damaged archive member...)."""
+    if isinstance(err, ImportFormatError):
+        return err.reason
+    if isinstance(err, OSError):
+        return f"cannot be read ({err.strerror or err})"
+    if isinstance(err, MemoryError):
+        return "the file is too large to read in the memory available"
+    text = " ".join(str(err).split())[:160]
+    if isinstance(err, (zipfile.BadZipFile, zlib.error, EOFError)):
+        return f"damaged archive member ({text or type(err).__name__}); refused"
+    return f"cannot be read ({type(err).__name__}{': ' + text if text else ''})"
 
 
 def _count_known(report: ImportReport, label: str, outcome: str, reason: str | None) -> None:

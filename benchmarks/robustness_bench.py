@@ -1,0 +1,146 @@
+"""Robustness benchmarks: incremental re-import, synthetic-file throughput vs bare parsers, huge-input memory.
+
+Usage::
+
+    python benchmarks/robustness_bench.py [--files 2000] [--skip-huge]
+
+* generates N synthetic FIT/GPX/TCX files (some gzipped, 5 s sampling, 3-15 km) once into a temp dir;
+* times the first import (default jobs) and the re-import of the unchanged folder (target < 2 s);
+* throughput of runload's read_bytes per format vs bare fitparse / gpxpy on the same synthetic files
+  (``benchmarks/import_bench.py`` covers the real files of ../shared/real-activities and fitfast);
+* peak RSS (VmHWM) of importing a 500,000-point GPX and a 50 MB FIT in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import io
+import json
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+
+def make_folder(root: Path, n: int) -> int:
+    from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+
+    writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
+    t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
+    total = 0
+    for k in range(n):
+        fmt = ("fit", "gpx", "tcx")[k % 3]
+        km = 3 + (k * 7) % 13
+        run = SyntheticRun(t0 + timedelta(hours=13 * k), km * 1000.0, km * 320.0, seed=k, sample_interval_s=5)
+        data = writers[fmt](run)
+        gz = k % 10 == 9
+        sub = root / f"y{2020 + k // 700}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"act{k:05d}.{fmt}{'.gz' if gz else ''}").write_bytes(gzip_bytes(data) if gz else data)
+        total += len(data)
+    return total
+
+
+def timed_import(folder: Path, db: Path, jobs=None, profile: bool = False):
+    from runload.ingest import import_paths
+    from runload.store import Store
+
+    prof = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if prof:
+        prof.enable()
+    with Store.open(db) as store:
+        report = import_paths(store, [folder], athlete="bench", jobs=jobs)
+    if prof:
+        prof.disable()
+    took = time.perf_counter() - start
+    return took, report, prof
+
+
+def throughput(n_per_format: int = 30) -> None:
+    from runload.importers import read_bytes
+    from runload.synthetic import SyntheticRun, write_fit, write_gpx, write_tcx
+
+    t0 = datetime(2021, 1, 1, 6, tzinfo=timezone.utc)
+    runs = [SyntheticRun(t0 + timedelta(days=k), 10_000.0, 3_300.0, seed=k) for k in range(n_per_format)]  # 1 s
+    files = {"fit": [write_fit(r) for r in runs], "gpx": [write_gpx(r) for r in runs],
+             "tcx": [write_tcx(r) for r in runs]}
+    print(f"\nThroughput on synthetic 10 km runs (1 s samples, {n_per_format} files per format):")
+    print(f"  {'parser':<34} {'files/s':>9} {'MB/s':>8}")
+
+    def line(label, fn, blobs):
+        start = time.perf_counter()
+        for b in blobs:
+            fn(b)
+        took = time.perf_counter() - start
+        mb = sum(map(len, blobs)) / 1e6
+        print(f"  {label:<34} {len(blobs) / took:9.1f} {mb / took:8.1f}")
+
+    line("runload read_bytes  FIT", read_bytes, files["fit"])
+    try:
+        import fitparse
+
+        line("bare fitparse (all messages) FIT", lambda b: list(fitparse.FitFile(io.BytesIO(b)).get_messages()),
+             files["fit"][:5])
+    except ImportError:
+        print("  fitparse not installed")
+    line("runload read_bytes  GPX", read_bytes, files["gpx"])
+    import gpxpy
+
+    line("bare gpxpy.parse GPX", lambda b: gpxpy.parse(b.decode()), files["gpx"])
+    line("runload read_bytes  TCX", read_bytes, files["tcx"])
+    from defusedxml import ElementTree as SafeET
+
+    line("bare defusedxml fromstring TCX", SafeET.fromstring, files["tcx"])
+
+
+def huge() -> None:
+    driver = REPO / "tests" / "robustness" / "huge_inputs.py"
+    print("\nHuge inputs (import in a fresh process, jobs=1; peak = VmHWM):")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("gpx500k", "fit50mb"):
+            proc = subprocess.run([sys.executable, str(driver), kind, tmp], capture_output=True, text=True)
+            if proc.returncode:
+                print(f"  {kind}: failed: {proc.stderr[-500:]}")
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"  {kind:<8} input {r['input_mb']:6.1f} MB  import {r['seconds']:6.1f} s  "
+                  f"peak RSS {r['peak_mb']:7.0f} MB  imported {r['imported']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--skip-huge", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="cProfile the re-import and print the top 15")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, db = Path(tmp) / "watch", Path(tmp) / "runload.db"
+        start = time.perf_counter()
+        raw = make_folder(folder, args.files)
+        print(f"Generated {args.files} synthetic files ({raw / 1e6:.0f} MB uncompressed) in "
+              f"{time.perf_counter() - start:.1f} s")
+        took, report, _ = timed_import(folder, db)
+        print(f"First import (default jobs):      {took:7.2f} s  {args.files / took:8.0f} files/s  "
+              f"imported {report.imported}, skipped {len(report.skipped)}")
+        took2, report2, prof = timed_import(folder, db, profile=args.profile)
+        verdict = "OK" if took2 < 2.0 else "SLOWER THAN THE 2 s TARGET"
+        print(f"Re-import of the unchanged folder: {took2:7.2f} s  {args.files / took2:8.0f} files/s  "
+              f"known {report2.known}, imported {report2.imported}  [{verdict}]")
+        if prof:
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(15)
+    throughput()
+    if not args.skip_huge:
+        huge()
+
+
+if __name__ == "__main__":
+    main()
