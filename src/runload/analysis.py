@@ -165,6 +165,11 @@ class Check:
         return {"athlete": self.athlete, "as_of": self.as_of.isoformat(), "findings": findings_to_json(self.findings)}
 
 
+#: The activity columns :func:`check` reads (``Store.activities_frame(columns=...)``);
+#: ``hr_seconds_by_bpm`` is added when a selected rule needs heart rate.
+CHECK_COLUMNS = ("id", "start_utc", "utc_offset_s", "sport", "sub_sport", "distance_m", "shoe")
+
+
 def check(
     activities: pd.DataFrame | None,
     shoes: pd.DataFrame | None = None,

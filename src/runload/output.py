@@ -42,6 +42,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def json_lines(items: Sequence[dict]) -> str:
+    """A JSON array with one object per line: stable for scripts, readable, and written by
+    the C encoder (``indent=`` would switch json to its much slower pure-Python encoder)."""
+    if not items:
+        return "[]\n"
+    body = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in items)
+    return "[\n" + body + "\n]\n"
+
+
 def plain_rows(rows: Sequence[dict]) -> list[dict]:
     """Rows with JSON-safe values (dates ISO, NaN as None, numpy scalars as Python)."""
     return [{k: _plain(v) for k, v in r.items()} for r in rows]

@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from runload.errors import NotFound, StoreError
@@ -696,41 +697,40 @@ class Store:
         "source_format", "source_path", "recovered", "notes", "shoe",
     )
 
-    def activities_frame(self, athlete: str, *, with_hr: bool = True) -> pd.DataFrame:
+    #: The SQL expression of each column of :meth:`activities_frame`.
+    _ACTIVITY_SQL = {
+        "id": "x.id", "start_utc": "x.start_unix", "utc_offset_s": "x.utc_offset_s", "sport": "x.sport",
+        "sub_sport": "x.sub_sport", "distance_m": "x.distance_m", "moving_s": "x.moving_s",
+        "elapsed_s": "x.elapsed_s", "avg_hr_bpm": "x.avg_hr_bpm", "max_hr_bpm": "x.max_hr_bpm",
+        "ascent_m": "x.ascent_m", "device": "x.device", "name": "x.name", "gear": "x.gear",
+        "has_gps": "x.has_gps", "hr_seconds_by_bpm": "x.hr_seconds_by_bpm", "source_format": "x.source_format",
+        "source_path": "x.source_path", "recovered": "x.recovered", "notes": "x.notes", "shoe": "s.name",
+    }
+
+    def activities_frame(self, athlete: str, *, with_hr: bool = True,
+                         columns: Iterable[str] | None = None) -> pd.DataFrame:
         """All stored activities of ``athlete``, oldest first, as a DataFrame.
 
         ``start_utc`` is datetime64[ns, UTC]; numeric columns are float64 with NaN
-        for missing values; ``hr_seconds_by_bpm`` is a dict (or None); ``notes`` a list.
+        for missing values; optional text is None when missing; ``hr_seconds_by_bpm``
+        is a dict (or None; always None without ``with_hr``); ``notes`` a list.
+        ``columns`` selects a subset of :attr:`ACTIVITY_COLUMNS` (faster for big logs).
         """
         athlete_id = self.athlete_id(athlete)
-        hr_col = "x.hr_seconds_by_bpm" if with_hr else "NULL"
+        cols = list(columns) if columns is not None else list(self.ACTIVITY_COLUMNS)
+        unknown = [c for c in cols if c not in self._ACTIVITY_SQL]
+        if unknown:
+            raise ValueError(f"unknown activity columns: {', '.join(unknown)}")
+        select = ", ".join(
+            "NULL" if c == "hr_seconds_by_bpm" and not with_hr else self._ACTIVITY_SQL[c] for c in cols
+        )
+        join = " LEFT JOIN shoes s ON s.id = x.shoe_id" if "shoe" in cols else ""
         rows = self.conn.execute(
-            f"""SELECT x.id, x.start_utc, x.utc_offset_s, x.sport, x.sub_sport, x.distance_m, x.moving_s,
-                      x.elapsed_s, x.avg_hr_bpm, x.max_hr_bpm, x.ascent_m, x.device, x.name, x.gear, x.has_gps,
-                      {hr_col}, x.source_format, x.source_path, x.recovered, x.notes, s.name
-               FROM activities x LEFT JOIN shoes s ON s.id = x.shoe_id
-               WHERE x.athlete_id = ? ORDER BY x.start_unix, x.id""",
+            f"SELECT {select} FROM activities x{join} WHERE x.athlete_id = ? ORDER BY x.start_unix, x.id",
             (athlete_id,),
         ).fetchall()
-        if rows:
-            fast = _activities_frame_fast(rows, self.ACTIVITY_COLUMNS)
-            if fast is not None:
-                return fast
-        frame = pd.DataFrame(rows, columns=list(self.ACTIVITY_COLUMNS))
-        frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True, format="ISO8601")
-        for col in ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-        frame["id"] = frame["id"].astype("int64")
-        for col in ("sub_sport", "device", "name", "gear", "recovered", "shoe"):
-            # pandas 3 would infer a str dtype with NaN; optional text stays None for plain truth tests
-            frame[col] = pd.Series([v if isinstance(v, str) else None for v in frame[col]], dtype=object)
-        frame["has_gps"] = frame["has_gps"].astype(bool)
-        frame["hr_seconds_by_bpm"] = [
-            {int(k): float(v) for k, v in json.loads(h).items()} if isinstance(h, str) and h else None
-            for h in frame["hr_seconds_by_bpm"]
-        ]
-        frame["notes"] = [json.loads(n) if isinstance(n, str) and n else [] for n in frame["notes"]]
-        return frame
+        values = list(zip(*rows)) if rows else [()] * len(cols)
+        return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:
         """Records dropped as duplicates, with the stored activity they duplicate."""
@@ -768,54 +768,38 @@ class Store:
 
 # --------------------------------------------------------------------------- helpers
 
-def _activities_frame_fast(rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame | None:
-    """:meth:`Store.activities_frame` built column by column from the fetched rows
-    (several times faster than a DataFrame of the rows converted afterwards; same
-    columns, dtypes and values). None when a value is not of its column's stored
-    type, and the general path handles it."""
-    import numpy as np
+_NUMERIC_COLUMNS = ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m")
+_REQUIRED_TEXT_COLUMNS = ("sport", "source_format", "source_path")
 
-    cols = dict(zip(columns, zip(*rows)))
-    text = ("sport", "source_format", "source_path")  # NOT NULL TEXT: a str dtype, as the DataFrame infers
-    types = {c: set(map(type, v)) for c, v in cols.items()}
-    if not all(types[c] <= {str} for c in text):
-        return None
-    try:
-        ids = np.array(cols["id"], dtype=np.int64)
-        has_gps = np.array(cols["has_gps"], dtype=np.int64).astype(bool)
-        numeric = {c: np.array(cols[c], dtype=np.float64)  # None -> NaN
-                   for c in ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm",
-                             "ascent_m")}
-    except (TypeError, ValueError):
-        return None
-    for c in ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m"):
-        if str in types[c]:  # text in a numeric column: to_numeric(coerce) semantics
-            return None
-    out = {}
-    for c in columns:
-        values = cols[c]
-        if c == "id":
-            out[c] = ids
-        elif c == "start_utc":
-            out[c] = pd.to_datetime(pd.Series(values), utc=True, format="ISO8601")
-        elif c in numeric:
-            out[c] = numeric[c]
-        elif c in text:
-            out[c] = pd.Series(values)
-        elif c == "has_gps":
-            out[c] = has_gps
-        elif c == "hr_seconds_by_bpm":
-            out[c] = pd.Series([
-                {int(k): float(v) for k, v in json.loads(h).items()} if isinstance(h, str) and h else None
-                for h in values], dtype=object)
-        elif c == "notes":
-            out[c] = pd.Series([[] if n == "[]" else (json.loads(n) if isinstance(n, str) and n else [])
-                                for n in values], dtype=object)
-        elif types[c] <= {str, type(None)}:  # optional text: None (not NaN) when missing
-            out[c] = pd.Series(list(values), dtype=object)
-        else:
-            out[c] = pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
-    return pd.DataFrame(out, columns=list(columns))
+
+def _activity_column(name: str, values: tuple):
+    """One column of :meth:`Store.activities_frame` from the fetched values.
+
+    Built column by column (several times faster than a DataFrame of rows
+    converted afterwards); a value not of its column's type (a store edited by
+    hand) is coerced the way ``pd.to_numeric(errors="coerce")`` does.
+    """
+    if name == "id":
+        return np.array(values, dtype=np.int64)
+    if name == "start_utc":  # read from the integer start_unix column: same instant, no text parsing
+        return pd.to_datetime(np.array(values, dtype=np.int64), unit="s", utc=True).as_unit("ns")
+    if name in _NUMERIC_COLUMNS:
+        try:
+            return np.array(values, dtype=np.float64)  # None -> NaN
+        except (TypeError, ValueError):
+            return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
+    if name == "has_gps":
+        return np.array([bool(v) for v in values], dtype=bool)
+    if name in _REQUIRED_TEXT_COLUMNS:
+        return pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="str")
+    if name == "hr_seconds_by_bpm":
+        return pd.Series([{int(k): float(v) for k, v in json.loads(h).items()} if isinstance(h, str) and h else None
+                          for h in values], dtype=object)
+    if name == "notes":
+        return pd.Series([[] if n == "[]" else (json.loads(n) if isinstance(n, str) and n else []) for n in values],
+                         dtype=object)
+    # optional text: None, not NaN, when missing (plain truth tests stay right)
+    return pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
 
 
 def _activity_values(act: Activity) -> tuple:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import click
 
 from runload import tables
-from runload.analysis import analyze, check
+from runload.analysis import CHECK_COLUMNS, analyze, check
 from runload.cli import EXIT_ALERT, EXIT_WARNING, cli
 from runload.cli.common import (
     as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
 )
 from runload.errors import ConfigError
-from runload.findings import Severity, findings_to_json
-from runload.output import Column, render
+from runload.ingest import _executor, default_jobs
+from runload.store import Store
+from runload.findings import Severity
+from runload.output import Column, json_lines, render
 from runload.rules import RULES, rules_need_hr, selected_rules
 from runload.rules.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
@@ -32,22 +33,47 @@ def fail_on_exit(findings, fail_on: str) -> int:
     return EXIT_ALERT if worst >= Severity.ALERT.rank else EXIT_WARNING
 
 
-def analyze_athlete(store, name: str, cfg, as_of: date | None, only=None):
-    """Run the analyzer on one stored athlete."""
-    return analyze(
-        store.activities_frame(name), store.shoes_frame(name), athlete=name, tz=store.athlete_tz(name),
-        as_of=as_of, config=cfg, only=only,
-    )
-
-
 def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
     """Run only the rules on one stored athlete (no display tables); heart-rate
     histograms are not loaded unless a selected rule reads them."""
     with_hr = rules_need_hr(selected_rules(cfg.for_athlete(name), only))
     return check(
-        store.activities_frame(name, with_hr=with_hr), store.shoes_frame(name), athlete=name,
+        store.activities_frame(name, with_hr=with_hr,
+                               columns=CHECK_COLUMNS + (("hr_seconds_by_bpm",) if with_hr else ())),
+        store.shoes_frame(name), athlete=name,
         tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only,
     )
+
+
+#: From this many athletes on, ``check --all`` spreads athletes over all cores.
+PARALLEL_MIN_ATHLETES = 8
+_worker_job: dict = {}
+
+
+def _checked(result) -> tuple:
+    """What the command needs of a :class:`runload.analysis.Check` (cheap to send between processes)."""
+    return result.athlete, result.as_of, result.findings
+
+
+def _check_worker(name: str) -> tuple:
+    job = _worker_job
+    if "store" not in job:
+        job["store"] = Store.open(job["db_path"], readonly=True)
+    return _checked(check_athlete(job["store"], name, job["cfg"], job["as_of"], job["only"]))
+
+
+def _check_in_workers(db_path: str, names: list[str], cfg, as_of, only) -> list[tuple]:
+    """Check every athlete, one forked process per core, each reading the store read-only.
+
+    The job (config, date, rules) reaches the workers through fork, not pickling.
+    """
+    _worker_job.clear()
+    _worker_job.update(db_path=db_path, cfg=cfg, as_of=as_of, only=only)
+    try:
+        with _executor(min(default_jobs(), len(names))) as pool:
+            return list(pool.map(_check_worker, names, chunksize=max(1, len(names) // (4 * default_jobs()))))
+    finally:
+        _worker_job.clear()
 
 
 @cli.command("check")
@@ -73,26 +99,31 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_
     as_of_date = parse_date(as_of)
     since_date = parse_date(since, "--since")
     cfg = load_config(ctx)
+    only = list(rules) or None
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        results = []
-        for name in names:
-            result = check_athlete(store, name, cfg, as_of_date, only=list(rules) or None)
-            found = result.findings if since_date is None else result.findings_since(since_date)
-            results.append((name, result, found))
+        if len(names) >= PARALLEL_MIN_ATHLETES and default_jobs() > 1:
+            checked = _check_in_workers(str(store.path), names, cfg, as_of_date, only)
+        else:
+            checked = [_checked(check_athlete(store, name, cfg, as_of_date, only)) for name in names]
+    results = []
+    for name, result_as_of, findings in checked:
+        found = findings if since_date is None else [f for f in findings if f.date >= since_date]
+        results.append((name, result_as_of, found))
     everything = [f for _, _, found in results for f in found]
     if fmt == "json":
-        click.echo(json.dumps(findings_to_json(everything), indent=2, ensure_ascii=False))
+        # each athlete's findings are sorted already (oldest first); keep athletes in order
+        click.echo(json_lines([f.to_json() for f in everything]), nl=False)
     else:
         from runload.report.text import findings_markdown, findings_text
 
         parts = []
-        for name, result, found in results:
+        for name, result_as_of, found in results:
             if fmt == "markdown":
-                parts.append(findings_markdown(found, units, title=f"{name}: risk flags as of {result.as_of}",
+                parts.append(findings_markdown(found, units, title=f"{name}: risk flags as of {result_as_of}",
                                                reminder=False))
             else:
-                head = f"{name}: risk flags as of {result.as_of} ({len(found)})"
+                head = f"{name}: risk flags as of {result_as_of} ({len(found)})"
                 parts.append(head + "\n" + findings_text(found, units, reminder=False))
         from runload.report.text import REMINDER
 
