@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 from runload.errors import ImportFormatError, NotAnActivity, RunloadError
 from runload.importers import Source, SourceHints, iter_sources, read_bytes
+from runload.importers.sources import _skip_name
 from runload.models import Activity
 from runload.store import Store
 
@@ -147,7 +148,63 @@ def import_paths(
     import_id = store.begin_import(athlete_id, paths)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
 
-    pending: list[tuple[Source, bytes, str]] = []
+    batch = _Batch(store, athlete_id, import_id, report, shoe, jobs, progress)
+    try:
+        _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch)
+        batch.flush()
+    finally:
+        batch.close()
+    store.finish_import(import_id, report.counts())
+    return report
+
+
+def count_files(paths: Iterable[str | os.PathLike], limit: int = 200_000) -> int | None:
+    """How many files an import of ``paths`` will handle, for a progress bar.
+
+    Counts files in folders without reading them; None when an archive is
+    involved (its members are only known while it is read) or past ``limit``.
+    """
+    total = 0
+    stack = [os.fspath(p) for p in paths]
+    while stack:
+        path = stack.pop()
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                with os.scandir(path) as entries:
+                    for entry in entries:
+                        if not _skip_name(entry.name):  # the same rule as iter_sources
+                            stack.append(entry.path)
+            except OSError:
+                total += 1
+            continue
+        try:
+            with open(path, "rb") as fh:
+                if fh.read(4) == b"PK\x03\x04":
+                    return None
+        except OSError:
+            pass
+        total += 1
+        if total > limit:
+            return None
+    return total
+
+
+def _read_error_reason(err: Exception) -> str:
+    """One line saying why a source's bytes could not be read (file error, damaged archive member...)."""
+    if isinstance(err, ImportFormatError):
+        return err.reason
+    if isinstance(err, OSError):
+        return f"cannot be read ({err.strerror or err})"
+    if isinstance(err, MemoryError):
+        return "the file is too large to read in the memory available"
+    text = " ".join(str(err).split())[:160]
+    if isinstance(err, (zipfile.BadZipFile, zlib.error, EOFError)):
+        return f"damaged archive member ({text or type(err).__name__}); refused"
+    return f"cannot be read ({type(err).__name__}{': ' + text if text else ''})"
+
+
+def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch) -> None:
+    """Walk the sources: refuse, skip known files before reading or parsing, queue the rest."""
     for source in iter_sources(paths, SourceHints(tz=tz)):
         report.files += 1
         if source.error:
@@ -178,28 +235,7 @@ def import_paths(
             _count_known(report, source.label, known[0], known[1])
             _tick(progress, source.label)
             continue
-        pending.append((source, data, digest))
-        if len(pending) >= 64 and jobs == 1:
-            _parse_and_store(store, athlete_id, import_id, pending, report, shoe, 1, progress)
-            pending = []
-    if pending:
-        _parse_and_store(store, athlete_id, import_id, pending, report, shoe, jobs, progress)
-    store.finish_import(import_id, report.counts())
-    return report
-
-
-def _read_error_reason(err: Exception) -> str:
-    """One line saying why a source's bytes could not be read (file error, damaged archive member...)."""
-    if isinstance(err, ImportFormatError):
-        return err.reason
-    if isinstance(err, OSError):
-        return f"cannot be read ({err.strerror or err})"
-    if isinstance(err, MemoryError):
-        return "the file is too large to read in the memory available"
-    text = " ".join(str(err).split())[:160]
-    if isinstance(err, (zipfile.BadZipFile, zlib.error, EOFError)):
-        return f"damaged archive member ({text or type(err).__name__}); refused"
-    return f"cannot be read ({type(err).__name__}{': ' + text if text else ''})"
+        batch.add(source, data, digest)
 
 
 def _count_known(report: ImportReport, label: str, outcome: str, reason: str | None) -> None:
@@ -214,25 +250,55 @@ def _tick(progress, label) -> None:
         progress(label)
 
 
-def _parse_and_store(store, athlete_id, import_id, pending, report, shoe, jobs, progress) -> None:
-    if jobs > 1 and len(pending) >= PARALLEL_MIN_FILES:
-        with _executor(min(jobs, len(pending))) as pool:
+#: A batch is parsed when it holds this many files or bytes (bounds the memory of big imports).
+BATCH_FILES = 256
+BATCH_BYTES = 256 * 1024 * 1024
+
+
+class _Batch:
+    """Files read and hashed, waiting to be parsed (in worker processes) and stored in order."""
+
+    def __init__(self, store, athlete_id, import_id, report, shoe, jobs, progress):
+        self.store, self.athlete_id, self.import_id = store, athlete_id, import_id
+        self.report, self.shoe, self.jobs, self.progress = report, shoe, jobs, progress
+        self.items: list[tuple[Source, bytes, str]] = []
+        self.nbytes = 0
+        self.pool: Executor | None = None
+
+    def add(self, source: Source, data: bytes, digest: str) -> None:
+        self.items.append((source, data, digest))
+        self.nbytes += len(data)
+        if len(self.items) >= BATCH_FILES or self.nbytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.items, self.nbytes = self.items, [], 0
+        if not items:
+            return
+        if self.jobs > 1 and (len(items) >= PARALLEL_MIN_FILES or self.pool is not None):
+            if self.pool is None:
+                self.pool = _executor(self.jobs)
             window: deque = deque()
-            it = iter(pending)
-            for item in it:
-                window.append((item, pool.submit(_parse, item[1], item[0].hints)))
-                if len(window) >= jobs * 4:
-                    (src, _, digest), fut = window.popleft()
-                    _store_one(store, athlete_id, import_id, src, digest, fut.result(), report, shoe)
-                    _tick(progress, src.label)
+            for item in items:
+                window.append((item, self.pool.submit(_parse, item[1], item[0].hints)))
+                if len(window) >= self.jobs * 4:
+                    self._store(*window.popleft())
             while window:
-                (src, _, digest), fut = window.popleft()
-                _store_one(store, athlete_id, import_id, src, digest, fut.result(), report, shoe)
-                _tick(progress, src.label)
-    else:
-        for src, data, digest in pending:
-            _store_one(store, athlete_id, import_id, src, digest, _parse(data, src.hints), report, shoe)
-            _tick(progress, src.label)
+                self._store(*window.popleft())
+        else:
+            for item in items:
+                self._store(item, None)
+
+    def _store(self, item, future) -> None:
+        src, data, digest = item
+        parsed = future.result() if future is not None else _parse(data, src.hints)
+        _store_one(self.store, self.athlete_id, self.import_id, src, digest, parsed, self.report, self.shoe)
+        _tick(self.progress, src.label)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
 def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, report: ImportReport, shoe) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 from runload import tables
 from runload.cli import EXIT_SKIPPED, cli
 from runload.cli.common import as_of_option, athlete_option, open_store, parse_date, pick_athletes, units_option
-from runload.ingest import import_paths
+from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
 from runload.units import fmt_distance, fmt_duration, m_to
 
@@ -40,13 +40,9 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet):
         if athlete is None:
             names = store.athlete_names()
             athlete = names[0] if len(names) == 1 else "me"
-        show_bar = fmt == "text" and not quiet and sys.stderr.isatty()
-        if show_bar:
-            with click.progressbar(length=0, label="Importing", file=sys.stderr, show_pos=True) as bar:
-                def progress(label):
-                    bar.length = (bar.length or 0) + 1
-                    bar.update(1)
-
+        show_progress = fmt == "text" and not quiet and sys.stderr.isatty()
+        if show_progress:
+            with _Progress(count_files(paths)) as progress:
                 report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs, progress=progress)
         else:
             report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs)
@@ -56,6 +52,34 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet):
         click.echo(format_import_report(report, quiet=quiet))
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
+
+
+class _Progress:
+    """A progress bar on stderr when the number of files is known, else a running count."""
+
+    def __init__(self, total: int | None):
+        self.total = total
+        self.done = 0
+        self.bar = click.progressbar(length=total, label="Importing", file=sys.stderr, show_pos=True,
+                                     show_eta=True) if total else None
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, label: str) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.done % 25 == 0:
+            click.echo(f"\rImporting: {self.done} files", file=sys.stderr, nl=False)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        elif self.done >= 25:
+            click.echo(f"\rImporting: {self.done} files", file=sys.stderr)
 
 
 def format_import_report(report, quiet: bool = False) -> str:

@@ -1,0 +1,50 @@
+"""The import pipeline: bounded batches, parallel parsing, the progress count."""
+
+from __future__ import annotations
+
+import zipfile
+
+from runload import ingest
+from runload.ingest import count_files, import_paths
+from runload.store import Store
+from tests.conftest import SAMPLES
+
+
+def test_small_batches_in_workers_give_the_same_store(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "BATCH_FILES", 5)  # many flushes through one reused pool
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_FILES", 2)
+    with Store.open(tmp_path / "a.db") as a, Store.open(tmp_path / "b.db") as b:
+        ra = import_paths(a, [SAMPLES / "alex"], athlete="alex", tz="Europe/Berlin", jobs=2)
+        rb = import_paths(b, [SAMPLES / "alex"], athlete="alex", tz="Europe/Berlin", jobs=1)
+        assert ra.to_json() == rb.to_json()
+        assert (ra.runs, sum(ra.other_sports.values()), len(ra.duplicates)) == (72, 1, 1)
+        cols = ["start_utc", "sport", "distance_m", "moving_s", "source_path"]
+        assert a.activities_frame("alex")[cols].equals(b.activities_frame("alex")[cols])
+
+
+def test_batches_bound_the_bytes_held(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "BATCH_BYTES", 200_000)
+    held = []
+    real_flush = ingest._Batch.flush
+
+    def spy(self):
+        held.append(self.nbytes)
+        real_flush(self)
+
+    monkeypatch.setattr(ingest._Batch, "flush", spy)
+    with Store.open(tmp_path / "a.db") as store:
+        import_paths(store, [SAMPLES / "alex"], athlete="alex", jobs=1)
+    # a batch is flushed as soon as it reaches the bound: never more than one file over it
+    biggest_file = max(p.stat().st_size for p in (SAMPLES / "alex").iterdir())
+    assert len(held) > 3 and max(held) < 200_000 + biggest_file
+
+
+def test_count_files_for_the_progress_bar(tmp_path):
+    assert count_files([SAMPLES / "alex"]) == len(list((SAMPLES / "alex").iterdir()))
+    (tmp_path / "notes.md").write_text("not counted")
+    (tmp_path / ".hidden.fit").write_bytes(b"x")
+    (tmp_path / "a.fit").write_bytes(b"x")
+    assert count_files([tmp_path]) == 1
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as zf:
+        zf.writestr("a.fit", b"x")
+    assert count_files([tmp_path]) is None  # archive members are only known while reading
