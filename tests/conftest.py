@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from runload.findings import Finding, check_message
 from runload.models import Activity
 from runload.store import Store
 
@@ -74,3 +75,19 @@ def activities_frame(rows: list[tuple[str, float]] | list[Activity], sport: str 
         "notes": [list(a.notes) for a in acts],
         "recovered": [a.recovered for a in acts],
     })
+
+
+@pytest.fixture(autouse=True)
+def scanned_messages(monkeypatch):
+    """Record every Finding message; fail the test if one breaks the wording rules."""
+    seen: list[str] = []
+    original = Finding.__post_init__
+
+    def recording(self):
+        original(self)
+        seen.append(self.message)
+
+    monkeypatch.setattr(Finding, "__post_init__", recording)
+    yield seen
+    bad = {m: check_message(m) for m in seen if check_message(m)}
+    assert not bad, f"messages break the wording rules: {bad}"

@@ -10,24 +10,8 @@ import pytest
 from runload.analysis import Analysis, Check, analyze, check
 from runload.config import Config
 from runload.errors import ConfigError
-from runload.findings import Finding, check_message
 
 D35_KM = [6, 0, 8, 0, 6, 0, 10] * 4 + [6, 0, 8, 0, 6, 0, 25]
-
-
-@pytest.fixture(autouse=True)
-def scanned_messages(monkeypatch):
-    seen = []
-    original = Finding.__post_init__
-
-    def recording(self):
-        original(self)
-        seen.append(self.message)
-
-    monkeypatch.setattr(Finding, "__post_init__", recording)
-    yield seen
-    bad = {m: check_message(m) for m in seen if check_message(m)}
-    assert not bad, bad
 
 
 def runs(km_per_day, start=date(2024, 1, 1), hour=7, tz="UTC", shoe=None):

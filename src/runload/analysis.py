@@ -26,7 +26,32 @@ from runload.rules.shoes import ShoeStatus, shoe_status
 
 
 @dataclass(frozen=True, eq=False)
-class Analysis:
+class Check:
+    """The findings of one athlete on ``as_of``, without the display tables (:func:`check`).
+
+    :class:`Analysis` extends it with the display tables.
+    """
+
+    athlete: str
+    as_of: date
+    findings: list[Finding]
+    context: LoadContext = field(repr=False, kw_only=True)
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    def findings_since(self, day: date) -> list[Finding]:
+        """Findings dated on or after ``day``."""
+        return [f for f in self.findings if f.date >= day]
+
+    def to_json(self) -> dict:
+        """The findings as JSON-ready data."""
+        return {"athlete": self.athlete, "as_of": self.as_of.isoformat(), "findings": findings_to_json(self.findings)}
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis(Check):
     """Everything the reporter shows for one athlete on ``as_of``.
 
     Attributes
@@ -43,9 +68,6 @@ class Analysis:
     context : the LoadContext the rules saw.
     """
 
-    athlete: str
-    as_of: date
-    findings: list[Finding]
     daily: pd.DataFrame
     weekly: pd.DataFrame
     acwr: pd.DataFrame
@@ -53,15 +75,6 @@ class Analysis:
     pmc: pd.DataFrame | None
     pmc_note: str
     shoe_status: list[ShoeStatus]
-    context: LoadContext = field(repr=False)
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
-
-    def findings_since(self, day: date) -> list[Finding]:
-        """Findings dated on or after ``day`` (a weekly check shows only the recent ones)."""
-        return [f for f in self.findings if f.date >= day]
 
     def to_json(self) -> dict:
         """Findings and shoe status as JSON-ready data (tables stay DataFrames)."""
@@ -137,32 +150,6 @@ def analyze(
         shoe_status=shoes_out,
         context=ctx,
     )
-
-
-@dataclass(frozen=True, eq=False)
-class Check:
-    """The findings of one athlete on ``as_of``, without the display tables (:func:`check`).
-
-    Has the same ``athlete``, ``as_of``, ``findings``, ``context``, ``config``,
-    :meth:`findings_since` and ``findings_to_json`` as :class:`Analysis`.
-    """
-
-    athlete: str
-    as_of: date
-    findings: list[Finding]
-    context: LoadContext = field(repr=False)
-
-    @property
-    def config(self) -> Config:
-        return self.context.config
-
-    def findings_since(self, day: date) -> list[Finding]:
-        """Findings dated on or after ``day``."""
-        return [f for f in self.findings if f.date >= day]
-
-    def to_json(self) -> dict:
-        """The findings as JSON-ready data."""
-        return {"athlete": self.athlete, "as_of": self.as_of.isoformat(), "findings": findings_to_json(self.findings)}
 
 
 #: The activity columns :func:`check` reads (``Store.activities_frame(columns=...)``);
