@@ -47,6 +47,7 @@ def hostile_export() -> tuple[bytes, set[str], dict[str, str]]:
         deflated("../../evil.fit", synthetic_bytes(9, "fit")),
         deflated("/tmp/evil_abs.fit", synthetic_bytes(10, "fit")),
         deflated("sub\\..\\..\\evil_win.fit", synthetic_bytes(11, "fit")),
+        deflated("..\\..\\evil_back.fit", synthetic_bytes(13, "fit")),  # was skipped silently as "hidden"
         stored("link.fit", b"/etc/passwd", external_attr=0o120777 << 16),
         deflated("encrypted.fit", synthetic_bytes(12, "fit"), flags=0x1),
         bad_crc,
@@ -61,6 +62,7 @@ def hostile_export() -> tuple[bytes, set[str], dict[str, str]]:
         "../../evil.fit": "unsafe path",
         "/tmp/evil_abs.fit": "unsafe path",
         "sub\\..\\..\\evil_win.fit": "unsafe path",
+        "..\\..\\evil_back.fit": "unsafe path",
         "link.fit": "symbolic link",
         "encrypted.fit": "encrypted",
         "lying_crc.fit": "",

@@ -33,12 +33,6 @@ def test_ultra_gpx_500k_points(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer: a 50 MB FIT (2.4 M records) peaks at ~2.3 GB RSS during import (bound 1.5 GB): the FIT "
-    "reader materialises every record as Python objects. Repro: python tests/robustness/huge_inputs.py fit50mb "
-    "/tmp/x. Fix in importers/fit.py: keep records columnar (numpy) or drop fields not needed.",
-)
 def test_fit_50mb(tmp_path):
     result = _run("fit50mb", tmp_path)
     assert result["imported"] == 1 and not result["skipped"], result

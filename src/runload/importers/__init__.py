@@ -32,6 +32,14 @@ from .sports import normalise_sport
 MAX_DECOMPRESSED_BYTES = 200 * 1024 * 1024
 #: How many gzip layers are unwrapped (``x.fit.gz`` = 1, ``x.fit.gz.gz`` = 2).
 MAX_GZIP_LAYERS = 2
+#: Longest XML token accepted (attribute, text node, comment...) [bytes]. The system
+#: expat (2.5.0, no reparse deferral) rescans a token from its start at every chunk
+#: it is fed, so a 50 MB attribute took minutes; no activity file has such a token.
+MAX_XML_TOKEN_BYTES = 4 * 1024 * 1024
+#: Deepest element nesting accepted in XML (GPX/TCX need fewer than 10 levels).
+MAX_XML_DEPTH = 1000
+#: Bytes handed to the XML parser per call (defusedxml's iterparse feeds 16 KB).
+XML_FEED_BYTES = 1024 * 1024
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BLANK = re.compile(rb"\s*\Z")
@@ -161,20 +169,136 @@ def refuse_dtd(data: bytes) -> None:
         raise ImportFormatError("XML with a DTD or entities is refused")
 
 
+_DELIMITED = ((b"<!--", b"-->", "comment"), (b"<![CDATA[", b"]]>", "CDATA section"), (b"<?", b"?>", "processing instruction"))
+
+
+def refuse_huge_tokens(data: bytes, limit: int | None = None) -> None:
+    """Raise ImportFormatError when an XML token is longer than ``limit`` bytes.
+
+    Attribute values, tags and text cannot contain ``<``, so any run of more
+    than ``limit`` bytes without one is such a token; comments, CDATA sections
+    and processing instructions are measured between their delimiters. Costs
+    about ``len(data) / limit`` searches (no Python loop over every byte or tag).
+    """
+    limit = limit or MAX_XML_TOKEN_BYTES
+    mb = max(limit // (1024 * 1024), 1)
+    n = len(data)
+    pos = 0
+    while pos + limit < n:
+        last = data.rfind(b"<", pos, pos + limit + 1)
+        if last == -1:  # data[pos : pos + limit + 1] holds no '<'
+            what = "attribute" if data.find(b">", pos, pos + limit + 1) == -1 else "text"
+            raise ImportFormatError(f"XML {what} longer than {mb} MB: not an activity file")
+        pos = last + 1
+    for opener, closer, what in _DELIMITED:
+        start = data.find(opener)
+        while start != -1:
+            body = start + len(opener)
+            end = data.find(closer, body, body + limit + len(closer))
+            if end == -1:
+                if body + limit < n:
+                    raise ImportFormatError(f"XML {what} longer than {mb} MB: not an activity file")
+                break  # unterminated: the parser reports it
+            start = data.find(opener, end + len(closer))
+
+
+def _too_deep() -> ImportFormatError:
+    return ImportFormatError(f"XML nested more than {MAX_XML_DEPTH} levels deep: not an activity file")
+
+
+def check_xml(data: bytes) -> None:
+    """Checks run on XML before any parser sees it: no DTD or entities, no huge token."""
+    refuse_dtd(data)
+    refuse_huge_tokens(data)
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def check_xml_depth(data: bytes) -> None:
+    """Raise ImportFormatError when elements nest deeper than :data:`MAX_XML_DEPTH`.
+
+    One expat pass that builds nothing, for a parser that cannot be watched
+    while it parses (gpxpy). Malformed XML is left to that parser to report.
+    """
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(_name, _attrs):
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _TooDeep
+
+    def end(_name):
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.ordered_attributes = True
+    try:
+        parser.Parse(data, True)
+    except _TooDeep:
+        raise _too_deep() from None
+    except expat.ExpatError:
+        return
+
+
+def iter_xml(data: bytes, events: tuple[str, ...] = ("start", "end")):
+    """``defusedxml`` iterparse over bytes, fed in large blocks, refusing deep nesting.
+
+    Yields ``(event, element)`` like ``iterparse`` for the ``start``/``end``
+    events asked for. DTDs and entities are forbidden (defusedxml raises
+    ``ValueError`` subclasses); malformed XML raises ``ParseError``; nesting
+    deeper than :data:`MAX_XML_DEPTH` raises :class:`ImportFormatError`. Call
+    :func:`check_xml` first: it bounds the tokens, so that big blocks are cheap.
+    """
+    from xml.etree.ElementTree import TreeBuilder, XMLPullParser
+
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    parser = XMLPullParser(("start", "end"), _parser=DefusedXMLParser(target=TreeBuilder(), forbid_dtd=True))
+    wanted = set(events)
+    depth = 0
+    size = len(data)
+    offset = 0
+    while True:
+        last = offset >= size
+        if last:
+            parser.close()
+        else:
+            parser.feed(data[offset : offset + XML_FEED_BYTES])
+            offset += XML_FEED_BYTES
+        for event, element in parser.read_events():
+            if event == "start":
+                depth += 1
+                if depth > MAX_XML_DEPTH:
+                    raise _too_deep()
+            else:
+                depth -= 1
+            if event in wanted:
+                yield event, element
+        if last:
+            return
+
+
 def _check_other_xml(data: bytes) -> None:
     """Explain why XML that is neither GPX nor TCX was refused (malformed, or another XML)."""
-    refuse_dtd(data)
+    check_xml(data)
     from defusedxml import ElementTree as SafeET
-
-    import io
 
     try:
         root = None
-        for _event, element in SafeET.iterparse(io.BytesIO(data), events=("start",), forbid_dtd=True):
-            root = element
-            break
-        for _event, _element in SafeET.iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
-            _element.clear()
+        for event, element in iter_xml(data):
+            if event == "start":
+                if root is None:
+                    root = element
+            else:
+                element.clear()
     except SafeET.ParseError as exc:
         raise ImportFormatError(xml_error_reason(exc)) from None
     except ValueError:

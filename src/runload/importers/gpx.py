@@ -19,14 +19,14 @@ suite checks both paths agree on every real GPX file.
 
 Security: input containing a DOCTYPE or ENTITY declaration is refused before
 any parser sees it (gpxpy uses the standard library parser, which would expand
-internal entities).
+internal entities); so is any token longer than 4 MB or nesting deeper than
+1,000 elements (see :func:`runload.importers.check_xml`).
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import io
 import math
 from dataclasses import dataclass, field
 
@@ -183,7 +183,7 @@ def _local(tag) -> str:
 def _read_streaming(data: bytes):
     from defusedxml import ElementTree as SafeET
 
-    from . import xml_error_reason
+    from . import iter_xml, xml_error_reason
 
     info = {"creator": None, "name": None, "type": None, "points": 0, "routes": 0, "waypoints": 0}
     segments = []  # list of (lat, lon, ele, t, hr) python lists
@@ -192,7 +192,7 @@ def _read_streaming(data: bytes):
     depth_names: list[str] = []
     metadata_name = None
     try:
-        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        for event, element in iter_xml(data):
             name = _local(element.tag)
             if event == "start":
                 depth_names.append(name)
@@ -296,11 +296,13 @@ def read_gpx(data: bytes, stream: bool | None = None) -> list[Activity]:
     ``stream`` forces (True) or forbids (False) the streaming reader; by
     default files larger than :data:`GPXPY_MAX_BYTES` are streamed.
     """
-    from . import refuse_dtd
+    from . import check_xml, check_xml_depth
 
-    refuse_dtd(data)
+    check_xml(data)
     if stream is None:
         stream = len(data) > GPXPY_MAX_BYTES
+    if not stream:
+        check_xml_depth(data)
     info, totals, segments = _read_streaming(data) if stream else _read_with_gpxpy(data)
     if totals is None:
         if not info["points"]:

@@ -12,8 +12,8 @@ and the walk continues):
   :data:`RATIO_CHECK_MIN_BYTES`: tiny files of repeated bytes compress that
   well harmlessly);
 * more than :data:`MAX_ARCHIVE_TOTAL_BYTES` uncompressed in one archive;
-* absolute names or names with ``..`` (never written to disk anyway, but
-  reported), encrypted members, symbolic-link members.
+* absolute names or names with ``..`` (``/`` or ``\\`` separated; never
+  written to disk anyway, but reported), encrypted members, symbolic-link members.
 
 A Strava bulk export (zipped or unzipped) has ``activities.csv`` listing each
 activity's ``Filename`` with its ``Activity Type``, ``Activity Name`` and
@@ -50,7 +50,7 @@ _STRAVA_CSV = "activities.csv"
 
 
 def _skip_name(name: str) -> bool:
-    base = name.rsplit("/", 1)[-1]
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]  # '..\\..\\x.fit' is x.fit, not a hidden file
     if not base or base.startswith(".") or base in ("Thumbs.db", "desktop.ini"):
         return True
     suffix = os.path.splitext(base.lower())[1]

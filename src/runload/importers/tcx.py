@@ -19,7 +19,6 @@ One Activity per ``<Activity>`` element:
 from __future__ import annotations
 
 import datetime as _dt
-import io
 
 from defusedxml import ElementTree as SafeET
 
@@ -197,14 +196,14 @@ def _summarise(activity_el) -> Activity | None:
 
 def read_tcx(data: bytes) -> list[Activity]:
     """Read a TCX document's bytes. Raises ImportFormatError on malformed or empty files."""
-    from . import refuse_dtd, xml_error_reason
+    from . import check_xml, iter_xml, xml_error_reason
 
-    refuse_dtd(data)
+    check_xml(data)
     activities = []
     skipped = 0
     try:
         stack_depth = 0
-        for event, element in SafeET.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        for event, element in iter_xml(data):
             name = _local(element.tag)
             if name != "Activity":
                 continue
