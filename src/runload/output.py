@@ -42,13 +42,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def json_lines(items: Sequence[dict]) -> str:
-    """A JSON array with one object per line: stable for scripts, readable, and written by
-    the C encoder (``indent=`` would switch json to its much slower pure-Python encoder)."""
-    if not items:
+def json_items(items: Sequence[dict]) -> list[str]:
+    """Each item as one indented line of JSON (written by the C encoder: ``indent=``
+    would switch json to its much slower pure-Python encoder)."""
+    return ["  " + json.dumps(item, ensure_ascii=False) for item in items]
+
+
+def json_array(lines: Sequence[str]) -> str:
+    """A JSON array of :func:`json_items` lines, one object per line: stable for scripts, readable."""
+    if not lines:
         return "[]\n"
-    body = ",\n".join("  " + json.dumps(item, ensure_ascii=False) for item in items)
-    return "[\n" + body + "\n]\n"
+    return "[\n" + ",\n".join(lines) + "\n]\n"
 
 
 def plain_rows(rows: Sequence[dict]) -> list[dict]:

@@ -10,27 +10,16 @@ from runload import tables
 from runload.analysis import CHECK_COLUMNS, analyze, check
 from runload.cli import EXIT_ALERT, EXIT_WARNING, cli
 from runload.cli.common import (
-    as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
+    as_of_option, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
 )
 from runload.errors import ConfigError
 from runload.ingest import _executor, default_jobs
 from runload.store import Store
 from runload.findings import Severity
-from runload.output import Column, json_lines, render
+from runload.output import Column, json_array, json_items, render
 from runload.rules import RULES, rules_need_hr, selected_rules
 from runload.rules.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
-
-
-def fail_on_exit(findings, fail_on: str) -> int:
-    """The exit code for ``--fail-on``: 0, 4 (warning) or 5 (alert)."""
-    if fail_on == "never" or not findings:
-        return 0
-    worst = max(Severity.parse(f.severity).rank for f in findings)
-    threshold = Severity.parse(fail_on).rank
-    if worst < threshold:
-        return 0
-    return EXIT_ALERT if worst >= Severity.ALERT.rank else EXIT_WARNING
 
 
 def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
@@ -50,25 +39,38 @@ PARALLEL_MIN_ATHLETES = 8
 _worker_job: dict = {}
 
 
-def _checked(result) -> tuple:
-    """What the command needs of a :class:`runload.analysis.Check` (cheap to send between processes)."""
-    return result.athlete, result.as_of, result.findings
+def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Severity | None]:
+    """Check one athlete and render its part of the output: (name, text or JSON item lines, worst severity)."""
+    result = check_athlete(store, name, job["cfg"], job["as_of"], job["only"])
+    since = job["since"]
+    found = result.findings if since is None else [f for f in result.findings if f.date >= since]
+    worst = max((Severity.parse(f.severity) for f in found), default=None)
+    fmt, units = job["fmt"], job["units"]
+    if fmt == "json":
+        # each athlete's findings are sorted already (oldest first); athletes stay in order
+        return name, json_items([f.to_json() for f in found]), worst
+    from runload.report.text import findings_markdown, findings_text
+
+    if fmt == "markdown":
+        text = findings_markdown(found, units, title=f"{name}: risk flags as of {result.as_of}", reminder=False)
+    else:
+        text = f"{name}: risk flags as of {result.as_of} ({len(found)})\n" + findings_text(found, units,
+                                                                                        reminder=False)
+    return name, text, worst
 
 
 def _check_worker(name: str) -> tuple:
     job = _worker_job
     if "store" not in job:
         job["store"] = Store.open(job["db_path"], readonly=True)
-    return _checked(check_athlete(job["store"], name, job["cfg"], job["as_of"], job["only"]))
+    return _check_one(job["store"], name, job)
 
 
-def _check_in_workers(db_path: str, names: list[str], cfg, as_of, only) -> list[tuple]:
-    """Check every athlete, one forked process per core, each reading the store read-only.
-
-    The job (config, date, rules) reaches the workers through fork, not pickling.
-    """
+def _check_in_workers(db_path: str, names: list[str], job: dict) -> list[tuple]:
+    """Check and render every athlete, one forked process per core, each reading the store
+    read-only. The job (config, date, rules, format) reaches the workers through fork."""
     _worker_job.clear()
-    _worker_job.update(db_path=db_path, cfg=cfg, as_of=as_of, only=only)
+    _worker_job.update(job, db_path=db_path)
     try:
         with _executor(min(default_jobs(), len(names))) as pool:
             return list(pool.map(_check_worker, names, chunksize=max(1, len(names) // (4 * default_jobs()))))
@@ -99,37 +101,23 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_
     as_of_date = parse_date(as_of)
     since_date = parse_date(since, "--since")
     cfg = load_config(ctx)
-    only = list(rules) or None
+    job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
         if len(names) >= PARALLEL_MIN_ATHLETES and default_jobs() > 1:
-            checked = _check_in_workers(str(store.path), names, cfg, as_of_date, only)
+            checked = _check_in_workers(str(store.path), names, job)
         else:
-            checked = [_checked(check_athlete(store, name, cfg, as_of_date, only)) for name in names]
-    results = []
-    for name, result_as_of, findings in checked:
-        found = findings if since_date is None else [f for f in findings if f.date >= since_date]
-        results.append((name, result_as_of, found))
-    everything = [f for _, _, found in results for f in found]
+            checked = [_check_one(store, name, job) for name in names]
     if fmt == "json":
-        # each athlete's findings are sorted already (oldest first); keep athletes in order
-        click.echo(json_lines([f.to_json() for f in everything]), nl=False)
+        click.echo(json_array([line for _, lines, _ in checked for line in lines]), nl=False)
     else:
-        from runload.report.text import findings_markdown, findings_text
-
-        parts = []
-        for name, result_as_of, found in results:
-            if fmt == "markdown":
-                parts.append(findings_markdown(found, units, title=f"{name}: risk flags as of {result_as_of}",
-                                               reminder=False))
-            else:
-                head = f"{name}: risk flags as of {result_as_of} ({len(found)})"
-                parts.append(head + "\n" + findings_text(found, units, reminder=False))
         from runload.report.text import REMINDER
 
+        parts = [text for _, text, _ in checked]
         parts.append(("*" + REMINDER + "*") if fmt == "markdown" else REMINDER)
         click.echo("\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip("\n"))
-    code = fail_on_exit(everything, fail_on)
+    worst = max((sev for _, _, sev in checked if sev is not None), default=None)
+    code = fail_on_exit(worst, fail_on)
     if code:
         ctx.exit(code)
 

@@ -44,6 +44,17 @@ def pick_athletes(store: Store, athlete: str | None, all_athletes: bool = False)
     )
 
 
+def fail_on_exit(highest, fail_on: str) -> int:
+    """The exit code for ``--fail-on`` given the highest severity found (a Severity or None):
+    0 when nothing is at or above the level, 4 for a warning, 5 for an alert."""
+    from runload.cli import EXIT_ALERT, EXIT_OK, EXIT_WARNING
+    from runload.findings import Severity
+
+    if fail_on == "never" or highest is None or Severity.parse(highest) < Severity.parse(fail_on):
+        return EXIT_OK
+    return EXIT_ALERT if Severity.parse(highest) >= Severity.ALERT else EXIT_WARNING
+
+
 def parse_date(value: str | None, option: str = "--as-of") -> date | None:
     if value is None:
         return None

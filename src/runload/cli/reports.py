@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from runload.cli import cli
-from runload.cli.common import as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
+from runload.cli.common import as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, \
     units_option
 
 FAIL_ON_DEFAULT = "warning"
@@ -94,7 +94,6 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
     from runload.report.summary import (
         analysis_day,
         build_summary,
-        exit_code_for,
         resolve_week,
         summary_json,
         summary_markdown,
@@ -123,7 +122,7 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
     for s in summaries:
         if s.highest is not None and (highest is None or s.highest > highest):
             highest = s.highest
-    code = exit_code_for(highest, fail_on)
+    code = fail_on_exit(highest, fail_on)
     if code:
         ctx.exit(code)
 

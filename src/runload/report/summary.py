@@ -233,19 +233,3 @@ def summary_json(summaries: list[WeeklySummary]) -> str:
             "reminder": REMINDER,
         })
     return json.dumps({"summaries": items}, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def exit_code_for(highest: Severity | None, fail_on: str) -> int:
-    """0 when nothing is at or above ``fail_on``; 4 for a warning, 5 for an alert (runload.cli codes)."""
-    from runload.cli import EXIT_ALERT, EXIT_OK, EXIT_WARNING
-
-    if fail_on == "never" or highest is None:
-        return EXIT_OK
-    level = Severity.parse(fail_on)
-    if highest < level:
-        return EXIT_OK
-    if highest >= Severity.ALERT:
-        return EXIT_ALERT
-    if highest >= Severity.WARNING:
-        return EXIT_WARNING
-    return EXIT_OK
