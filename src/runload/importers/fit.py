@@ -226,29 +226,27 @@ class _DecoderFailure(Exception):
     pass
 
 
-def _fitfast(data: bytes) -> dict:
-    """fitfast.parse, with every failure (including Rust panics, which derive
+def _call_fitfast(fn, *args):
+    """Call a fitfast function with every failure (including Rust panics, which derive
     from BaseException) turned into :class:`_DecoderFailure`."""
     try:
-        return fitfast.parse(data)
+        return fn(*args)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except fitfast.FitDecodeError as exc:
         raise _DecoderFailure(str(exc)) from None
     except BaseException as exc:  # noqa: BLE001 - pyo3 PanicException is a BaseException
         raise _DecoderFailure(f"decoder crashed: {type(exc).__name__}: {exc}") from None
+
+
+def _fitfast(data: bytes) -> dict:
+    """fitfast.parse (messages as dicts), failures as :class:`_DecoderFailure`."""
+    return _call_fitfast(fitfast.parse, data)
 
 
 def _fitfast_records(data: bytes) -> dict:
     """fitfast.records (NumPy columns of the record messages), failures as :class:`_DecoderFailure`."""
-    try:
-        return fitfast.records(data, "record")
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except fitfast.FitDecodeError as exc:
-        raise _DecoderFailure(str(exc)) from None
-    except BaseException as exc:  # noqa: BLE001 - pyo3 PanicException is a BaseException
-        raise _DecoderFailure(f"decoder crashed: {type(exc).__name__}: {exc}") from None
+    return _call_fitfast(fitfast.records, data, "record")
 
 
 def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
