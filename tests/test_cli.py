@@ -62,6 +62,13 @@ def test_import_prints_a_summary_and_weeks_a_table(tmp_path, season):
     assert sports.count("cycling") == 1 and len(sports) == 14
 
 
+def test_week_changes_are_signed_whole_percent():
+    from runload.cli.imports import _signed_pct
+
+    # 44.4 km after 44.6 km is -0.45 %: shown as 0 %, not -0 %
+    assert [_signed_pct(v) for v in (-0.45, 0.4, 8.1, -22.7, 56.33)] == ["0%", "0%", "+8%", "-23%", "+56%"]
+
+
 def test_check_exit_codes_follow_fail_on(tmp_path, season):
     db = tmp_path / "r.db"
     invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")

@@ -135,12 +135,18 @@ def weekly_rows(weekly: pd.DataFrame, units: str) -> list[dict]:
     return rows
 
 
+def _signed_pct(value: float) -> str:
+    """``+8%``, ``-23%``; a change that rounds to zero is ``0%``, never ``-0%``."""
+    whole = round(value)
+    return "0%" if whole == 0 else f"{whole:+d}%"
+
+
 def weekly_columns(units: str) -> list[Column]:
     return [
         Column("iso_week", "week", align="left"),
         Column("week_start", "from", str, align="left"),
         Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
-        Column("change_pct", "change", lambda v: f"{v:+.0f}%"),
+        Column("change_pct", "change", _signed_pct),
         Column("runs", "runs"),
         Column("rest_days", "rest days"),
         Column(f"longest_run_{units}", f"longest {units}", lambda v: f"{v:.1f}"),
