@@ -198,3 +198,11 @@ def test_readme_crontab_commands_exist():
 def test_cron_line_parser():
     text = "text\n0 7 * * 1  runload summary --all --fail-on never | mail -s x me\n  nope runload\n"
     assert _cron_lines(text) == ["0 7 * * 1  runload summary --all --fail-on never | mail -s x me"]
+
+
+def test_report_into_a_missing_folder_is_one_sentence(tmp_path):
+    db = make_store(tmp_path / "s.db", {"alex": STEADY})
+    out = tmp_path / "nope" / "r.html"
+    result = CliRunner().invoke(cli, ["--db", str(db), "report", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot write {out}: the folder {out.parent} does not exist\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from runload.cli import cli
+from runload.errors import RunloadError
 from runload.cli.common import as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, \
     units_option
 
@@ -19,7 +20,14 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder (never a half report)."""
     path = path.expanduser()
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    if not folder.is_dir():
+        raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as report.html")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise RunloadError(f"cannot write {path}: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -42,10 +42,10 @@ __all__ = ["resolve_week", "WeeklySummary", "build_summary", "summary_text", "su
 def resolve_week(spec: str, as_of: date) -> date:
     """The Monday of the week ``spec`` names: ``last``, ``this`` or ``2026-W07``."""
     this_monday = as_of - timedelta(days=as_of.weekday())
-    spec = (spec or "last").strip().lower()
-    if spec == "last":
+    spec = (spec or "last").strip()
+    if spec.lower() == "last":
         return this_monday - timedelta(days=7)
-    if spec == "this":
+    if spec.lower() == "this":
         return this_monday
     monday = tables.parse_iso_week(spec).date()
     if monday > as_of:
