@@ -23,5 +23,10 @@ def test_season_walkthrough_runs():
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "findings" in text and "Pegasus 40" in text
+    # the sample season's planted results (sample_activities/expected.json)
+    assert "74 files, 72 runs, other sports: {'cycling': 1}" in text
+    assert "duplicates stored once: 1, skipped: 0" in text
+    assert "5 findings" in text
+    assert "flagged weeks: ['2026-W40']" in text
+    assert "Pegasus 40: 666.0 km in 72 runs, status check" in text
     assert any("image/svg+xml" in o.get("data", {}) for o in outputs)
