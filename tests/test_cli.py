@@ -188,3 +188,66 @@ def test_exit_codes_are_documented():
     for code in (0, 1, 2, 3, 4, 5, 130):
         assert re.search(rf"^\| {code} \|", readme, re.M), code
     assert "Exit codes:" in CliRunner().invoke(cli, ["--help"]).output
+
+
+def test_gaps_add_list_remove_and_errors(tmp_path, season):
+    db = tmp_path / "r.db"
+    assert invoke(db, "import", str(season), "--athlete", "kim", "--tz", "Europe/Berlin").exit_code == 0
+    assert invoke(db, "gaps", "list").output.startswith("No gaps declared for kim")
+    result = invoke(db, "gaps", "add", "--from", "2026-03-16", "--to", "2026-03-22", "--reason", "flu")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Gap 1 for kim: 2026-03-16 to 2026-03-22 (7 days, flu) is now missing data."
+    rows = json.loads(invoke(db, "gaps", "list", "--format", "json").output)
+    assert rows == [{"id": 1, "from": "2026-03-16", "to": "2026-03-22", "days": 7, "reason": "flu"}]
+    table = invoke(db, "gaps", "list").output
+    assert "2026-03-16" in table and "flu" in table
+    # to before from: one sentence, usage error
+    bad = invoke(db, "gaps", "add", "--from", "2026-03-10", "--to", "2026-03-09")
+    assert bad.exit_code == EXIT_USAGE and "--to 2026-03-09 is before --from 2026-03-10" in bad.output
+    assert invoke(db, "gaps", "add", "--from", "March", "--to", "2026-03-09").exit_code == EXIT_USAGE
+    # unknown id: one sentence, error
+    result = invoke(db, "gaps", "remove", "7")
+    assert result.exit_code == EXIT_ERROR
+    assert result.output.strip() == "Error: kim has no gap with id 7 (gap ids: 1); see 'runload gaps list'"
+    assert invoke(db, "gaps", "remove", "1").output.strip() == "Gap 1 of kim removed."
+    assert json.loads(invoke(db, "gaps", "list", "--format", "json").output) == []
+    assert invoke(db, "gaps", "list", "--athlete", "nobody").exit_code == EXIT_ERROR
+
+
+def test_check_and_shoes_and_reports_use_the_athletes_gaps(tmp_path, season):
+    """The season's long run on 2026-04-05 (+233 %, alert) becomes info/data_gap once its 30-day
+    baseline touches a declared gap; the report lists the gap."""
+    db = tmp_path / "r.db"
+    assert invoke(db, "import", str(season), "--athlete", "kim", "--tz", "Europe/Berlin",
+                  "--shoe", "Pegasus").exit_code == 0
+    before = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").output)
+    (spike,) = [f for f in before if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
+    assert spike["severity"] == "alert" and spike["status"] == "ok"
+    assert invoke(db, "gaps", "add", "--from", "2026-03-16", "--to", "2026-03-17").exit_code == 0
+    after = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").output)
+    (spike,) = [f for f in after if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
+    assert spike["severity"] == "info" and spike["status"] == "data_gap"
+    assert "declared gap (2026-03-16 to 2026-03-17)" in spike["message"]
+    assert not [f for f in after if f["rule"] == "weekly_increase" and f["period"] in ("2026-W12", "2026-W13")]
+    assert invoke(db, "shoes", "list", "--format", "json").exit_code == 0
+    summary = invoke(db, "summary", "--week", "last", "--as-of", "2026-04-06", "--format", "json", "--fail-on",
+                     "never")
+    assert summary.exit_code == 0, summary.output
+    assert "data_gap" in summary.output and '"alert"' not in summary.output  # the spike is info now
+    out = tmp_path / "r.html"
+    assert invoke(db, "report", "--out", str(out), "--as-of", "2026-04-06").exit_code == 0
+    page = out.read_text()
+    assert "Declared gaps (1)" in page and "2026-03-16" in page
+
+
+def test_read_commands_migrate_a_schema_1_store(tmp_path, season, monkeypatch):
+    from runload import store as store_mod
+
+    db = tmp_path / "v1.db"
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:1])
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 1)
+    assert invoke(db, "import", str(season), "--athlete", "kim").exit_code == 0  # written by "runload 1"
+    monkeypatch.undo()
+    result = invoke(db, "check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert invoke(db, "gaps", "list").output.startswith("No gaps declared for kim")

@@ -197,3 +197,76 @@ def test_locked_store_is_a_clear_error(tmp_path):
     s1.conn.execute("ROLLBACK")
     s1.close()
     s2.close()
+
+
+# ---- gaps (schema 2) ----------------------------------------------------------------------------
+
+def test_gaps_add_list_remove(tmp_store):
+    from datetime import date
+
+    add(tmp_store, [make_run("2026-09-12T06:00:00Z", 10.0)])
+    g1 = tmp_store.add_gap("alex", date(2026, 9, 20), date(2026, 9, 27), "flu")
+    g2 = tmp_store.add_gap("alex", date(2026, 9, 1), date(2026, 9, 1), "  ")
+    frame = tmp_store.gaps_frame("alex")
+    assert list(frame.columns) == ["id", "from_date", "to_date", "reason"]
+    assert frame["id"].tolist() == [g2, g1]  # oldest first
+    assert frame["from_date"].tolist() == [date(2026, 9, 1), date(2026, 9, 20)]
+    assert type(frame["to_date"].iloc[0]) is date
+    assert frame["reason"].tolist() == [None, "flu"]
+    with pytest.raises(ValueError, match="before it starts"):
+        tmp_store.add_gap("alex", date(2026, 9, 5), date(2026, 9, 4))
+    tmp_store.remove_gap("alex", g2)
+    assert tmp_store.gaps_frame("alex")["id"].tolist() == [g1]
+    with pytest.raises(NotFound, match=f"no gap with id {g2}"):
+        tmp_store.remove_gap("alex", g2)
+    other = tmp_store.athlete_id("kim", create=True)
+    assert other and tmp_store.gaps_frame("kim").empty
+    with pytest.raises(NotFound):  # another athlete's gap is not this athlete's
+        tmp_store.remove_gap("kim", g1)
+    with pytest.raises(NotFound):
+        tmp_store.add_gap("nobody", date(2026, 9, 1), date(2026, 9, 2))
+
+
+def test_schema_1_store_migrates_to_2_keeping_all_data(tmp_path):
+    from datetime import date
+
+    assert store_mod.SCHEMA_VERSION == 2 and len(store_mod.MIGRATIONS) == 2
+    p = tmp_path / "v1.db"
+    # a real schema-1 file: only MIGRATIONS[0], as runload 1 wrote it, with data in every table we read
+    conn = sqlite3.connect(p)
+    conn.executescript(f"BEGIN;\n{store_mod.MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
+    conn.execute("INSERT INTO athletes (id, name, tz, created_utc) VALUES (1, 'alex', 'Europe/Berlin', 'x')")
+    conn.execute("INSERT INTO shoes (id, athlete_id, name, start_distance_m, is_default, created_utc) "
+                 "VALUES (1, 1, 'Pegasus', 1000, 1, 'x')")
+    conn.execute(
+        """INSERT INTO activities (athlete_id, start_utc, start_unix, utc_offset_s, sport, distance_m, moving_s,
+           source_format, source_path, content_hash, shoe_id, imported_utc)
+           VALUES (1, '2026-09-12T06:00:00Z', 1789192800, 7200, 'running', 10000, 3300, 'fit', 'a.fit', 'h1', 1, 'x')""")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="older schema"):
+        Store.open(p, readonly=True)
+    with Store.open(p) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        frame = s.activities_frame("alex")
+        assert len(frame) == 1 and frame.loc[0, "distance_m"] == 10000.0 and frame.loc[0, "shoe"] == "Pegasus"
+        assert s.shoes_frame("alex")["is_default"].tolist() == [True]
+        assert s.gaps_frame("alex").empty
+        gid = s.add_gap("alex", date(2026, 9, 1), date(2026, 9, 3), "watch broken")
+    with Store.open(p, readonly=True) as s:  # reopening does not migrate again
+        assert s.gaps_frame("alex")["id"].tolist() == [gid]
+        assert s.athlete_tz("alex") == "Europe/Berlin"
+
+
+def test_two_processes_migrating_at_once_run_each_migration_once(tmp_path):
+    p = tmp_path / "v1.db"
+    conn = sqlite3.connect(p)
+    conn.executescript(f"BEGIN;\n{store_mod.MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
+    conn.close()
+    first = Store.open(p)
+    # a second opener that read version 1 before the first migrated must not run migration 2 again
+    second = Store(sqlite3.connect(p, isolation_level=None), p, False)
+    second._migrate(1)
+    assert second.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    first.close()
+    second.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from runload.config import Config, load_config
@@ -41,6 +42,11 @@ class Check:
     def config(self) -> Config:
         return self.context.config
 
+    @property
+    def gaps(self) -> list[tuple[date, date]]:
+        """The user-declared gaps the rules saw (merged), as ``(first day, last day)`` pairs."""
+        return self.context.gap_list()
+
     def findings_since(self, day: date) -> list[Finding]:
         """Findings dated on or after ``day``."""
         return [f for f in self.findings if f.date >= day]
@@ -57,6 +63,7 @@ class Analysis(Check):
     Attributes
     ----------
     findings : list of Finding, sorted oldest first.
+    gaps : the user-declared gaps (merged) as ``(first day, last day)`` pairs.
     daily : DataFrame, one row per local date (log start .. as_of).
     weekly : DataFrame, one row per ISO week, with ``complete`` and
         ``acwr_weekly`` (Frandsen's form: week over the mean of the previous 3).
@@ -96,6 +103,7 @@ def analyze(
     config: Config | None = None,
     only: Iterable[str] | None = None,
     log_start: date | str | None = None,
+    gaps: pd.DataFrame | None = None,
 ) -> Analysis:
     """Analyse one athlete's log as it stood on ``as_of``.
 
@@ -119,6 +127,11 @@ def analyze(
         Run only these rules (unknown ids raise ConfigError).
     log_start : date, optional
         First day of the log (default: the first local date with a run).
+    gaps : DataFrame, optional
+        User-declared gaps (watch not worn, illness) with ``from_date`` and
+        ``to_date`` (:meth:`runload.store.Store.gaps_frame`). Their days are
+        missing (science.md C3): windows touching one get status ``data_gap``
+        in the rules and in the display tables; ``weekly`` gets ``gap_days``.
 
     An athlete with no runs gives an Analysis with empty tables and no
     findings other than shoe reminders (a shoe's start distance alone can
@@ -126,15 +139,23 @@ def analyze(
     """
     base = config if config is not None else load_config()
     cfg = base.for_athlete(athlete)
-    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start)
+    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start,
+                        gaps=gaps)
     findings = run_rules(ctx, cfg, only=only)
+    gap_days = ctx.gap_days if ctx.has_gaps else None
     if ctx.n_days == 0:
         acwr = acwr_frame([], cfg, ctx.daily.index)
     else:
-        acwr = ctx.cached(("acwr_frame", cfg), lambda: acwr_frame(ctx.daily_int_m, cfg, ctx.daily.index))
+        acwr = ctx.cached(("acwr_frame", cfg), lambda: acwr_frame(ctx.daily_int_m, cfg, ctx.daily.index, gap_days))
     mono = ctx.cached(("monotony_table", cfg), lambda: monotony_table(ctx, cfg))
     weekly = ctx.weekly.copy()
-    weekly["acwr_weekly"] = weekly_acwr(ctx.weekly)["ratio"].to_numpy() if len(weekly) else pd.Series(dtype=float)
+    gap_week = ctx.week_gap if ctx.has_gaps else None
+    weekly["acwr_weekly"] = (weekly_acwr(ctx.weekly, gap_week=gap_week)["ratio"].to_numpy() if len(weekly)
+                             else pd.Series(dtype=float))
+    if gaps is not None:
+        starts, _ = ctx.week_starts
+        weekly["gap_days"] = (np.add.reduceat(ctx.gap_days.astype(np.int64), starts) if len(weekly)
+                              else pd.Series(dtype="int64"))
     pmc, pmc_note = pmc_for(ctx, cfg)
     shoes_out = ctx.cached(("shoe_status", cfg), lambda: shoe_status(ctx, cfg))
     return Analysis(
@@ -166,6 +187,7 @@ def check(
     config: Config | None = None,
     only: Iterable[str] | None = None,
     log_start: date | str | None = None,
+    gaps: pd.DataFrame | None = None,
 ) -> Check:
     """Only the rules of :func:`analyze` (same arguments, same findings).
 
@@ -175,7 +197,8 @@ def check(
     """
     base = config if config is not None else load_config()
     cfg = base.for_athlete(athlete)
-    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start)
+    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start,
+                        gaps=gaps)
     return Check(athlete=athlete, as_of=ctx.as_of, findings=run_rules(ctx, cfg, only=only), context=ctx)
 
 

@@ -149,10 +149,37 @@ _M1 = """
         CREATE INDEX import_files_by_hash ON import_files (athlete_id, content_hash);
 """
 
+#: Schema 2: user-declared gaps (watch not worn, illness): days whose data are missing (science.md C3).
+#: Additive only, so a schema-1 store keeps every row.
+_M2 = """
+        CREATE TABLE gaps (
+            id INTEGER PRIMARY KEY,
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+            from_date TEXT NOT NULL,
+            to_date TEXT NOT NULL,
+            reason TEXT,
+            created_utc TEXT NOT NULL
+        );
+        CREATE INDEX gaps_by_athlete ON gaps (athlete_id, from_date);
+"""
+
 #: Ordered migrations (SQL scripts); index i brings a store from version i to i + 1.
 #: Each runs in its own transaction together with its version bump.
-MIGRATIONS: tuple[str, ...] = (_M1,)
+MIGRATIONS: tuple[str, ...] = (_M1, _M2)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration script, one by one (so they run inside one transaction)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
 
 
 def _now() -> str:
@@ -284,6 +311,7 @@ class Store:
                     )
                 raise StoreError(f"{p} is empty, not a runload store yet; import activities first")
             elif version < SCHEMA_VERSION:
+                store._check_tables()  # a foreign database is named as such, not as an old store
                 conn.close()
                 raise StoreError(
                     f"the store {p} has an older schema ({version}); open it once with a writing command "
@@ -310,14 +338,21 @@ class Store:
             )
         for i in range(version, SCHEMA_VERSION):
             try:
-                # executescript commits first, so the BEGIN lives inside the script
-                self.conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[i]}\nPRAGMA user_version = {i + 1};\nCOMMIT;")
+                # the version is read again under the write lock: another process may have migrated
+                # while this one waited, and a migration must run exactly once
+                self.conn.execute("BEGIN IMMEDIATE")
+                current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                if current > i:
+                    self.conn.execute("COMMIT")
+                    continue
+                for statement in _statements(MIGRATIONS[i]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {i + 1}")
+                self.conn.execute("COMMIT")
             except sqlite3.DatabaseError:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-            if self.conn.execute("PRAGMA user_version").fetchone()[0] != i + 1:  # another process migrated
-                break
 
     def _check_tables(self) -> None:
         names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -689,6 +724,48 @@ class Store:
         frame["retired_on"] = [date.fromisoformat(v) if v else None for v in frame["retired_on"]]
         frame["is_default"] = frame["is_default"].astype(bool)
         return frame
+
+    # ------------------------------------------------------------------ gaps
+    def add_gap(self, athlete: str, from_date: date, to_date: date, reason: str | None = None) -> int:
+        """Declare the local dates ``from_date``..``to_date`` (inclusive) of ``athlete`` missing
+        (watch not worn, illness); returns the gap's id. Raises ValueError when ``to_date`` is
+        before ``from_date``."""
+        if to_date < from_date:
+            raise ValueError(f"the gap ends ({to_date.isoformat()}) before it starts ({from_date.isoformat()})")
+        athlete_id = self.athlete_id(athlete)
+        reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO gaps (athlete_id, from_date, to_date, reason, created_utc) VALUES (?, ?, ?, ?, ?)",
+                (athlete_id, from_date.isoformat(), to_date.isoformat(), reason, _now()),
+            )
+            return cur.lastrowid
+
+    def remove_gap(self, athlete: str, gap_id: int) -> None:
+        """Delete gap ``gap_id`` of ``athlete``; :class:`NotFound` when the athlete has no such gap."""
+        athlete_id = self.athlete_id(athlete)
+        with self.transaction() as conn:
+            cur = conn.execute("DELETE FROM gaps WHERE id = ? AND athlete_id = ?", (int(gap_id), athlete_id))
+        if cur.rowcount == 0:
+            known = [str(r[0]) for r in self.conn.execute(
+                "SELECT id FROM gaps WHERE athlete_id = ? ORDER BY id", (athlete_id,))]
+            raise NotFound(f"{athlete} has no gap with id {gap_id} (gap ids: {', '.join(known) or 'none yet'}); "
+                           "see 'runload gaps list'")
+
+    def gaps_frame(self, athlete: str) -> pd.DataFrame:
+        """The athlete's declared gaps, oldest first: ``id``, ``from_date``, ``to_date``
+        (``datetime.date``, inclusive) and ``reason`` (None when not given)."""
+        athlete_id = self.athlete_id(athlete)
+        rows = self.conn.execute(
+            "SELECT id, from_date, to_date, reason FROM gaps WHERE athlete_id = ? ORDER BY from_date, id",
+            (athlete_id,),
+        ).fetchall()
+        return pd.DataFrame({
+            "id": np.array([r[0] for r in rows], dtype=np.int64),
+            "from_date": pd.Series([date.fromisoformat(r[1]) for r in rows], dtype=object),
+            "to_date": pd.Series([date.fromisoformat(r[2]) for r in rows], dtype=object),
+            "reason": pd.Series([r[3] if isinstance(r[3], str) else None for r in rows], dtype=object),
+        })
 
     # ------------------------------------------------------------------ reading
     ACTIVITY_COLUMNS = (

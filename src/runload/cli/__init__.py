@@ -93,11 +93,5 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None) -> Non
     ctx.obj["config_path"] = config_path
 
 
-from runload.cli import imports as _imports  # noqa: E402,F401  (registers commands)
-
-for _mod in ("analysis", "reports"):
-    try:
-        __import__(f"runload.cli.{_mod}")
-    except ModuleNotFoundError as _err:  # a command module not written yet
-        if _err.name != f"runload.cli.{_mod}":
-            raise
+# the command modules register their commands on ``cli`` when imported
+from runload.cli import analysis, gaps, imports, reports  # noqa: E402,F401

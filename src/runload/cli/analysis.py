@@ -23,14 +23,14 @@ from runload.units import fmt_distance, m_to, parse_distance_m
 
 
 def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
-    """Run only the rules on one stored athlete (no display tables); heart-rate
-    histograms are not loaded unless a selected rule reads them."""
+    """Run only the rules on one stored athlete (no display tables), with the athlete's
+    declared gaps; heart-rate histograms are not loaded unless a selected rule reads them."""
     with_hr = rules_need_hr(selected_rules(cfg.for_athlete(name), only))
     return check(
         store.activities_frame(name, with_hr=with_hr,
                                columns=CHECK_COLUMNS + (("hr_seconds_by_bpm",) if with_hr else ())),
         store.shoes_frame(name), athlete=name,
-        tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only,
+        tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only, gaps=store.gaps_frame(name),
     )
 
 

@@ -6,14 +6,30 @@ from datetime import date
 
 import click
 
-from runload.errors import ConfigError, RunloadError
+from runload.errors import ConfigError, RunloadError, StoreError
 from runload.store import Store
 
 
 def open_store(ctx: click.Context, *, write: bool = False) -> Store:
-    """The store named by --db / RUNLOAD_DB / the default; read-only unless ``write``."""
+    """The store named by --db / RUNLOAD_DB / the default; read-only unless ``write``.
+
+    A store of an older schema (e.g. one written before gaps existed) is migrated
+    forward once, then opened read-only; if it cannot be written, the
+    "older schema" sentence stands.
+    """
     path = ctx.obj.get("db_path") if ctx.obj else None
-    return Store.open(path, readonly=not write)
+    if write:
+        return Store.open(path)
+    try:
+        return Store.open(path, readonly=True)
+    except StoreError as err:
+        if "older schema" not in str(err):
+            raise
+        try:
+            Store.open(path).close()  # migrations only add tables: nothing is lost
+        except StoreError:
+            raise err from None
+        return Store.open(path, readonly=True)
 
 
 def load_config(ctx: click.Context):

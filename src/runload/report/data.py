@@ -151,13 +151,16 @@ def week_facts(weekly: pd.DataFrame, monday: date) -> WeekFacts:
 
 
 def quality_notes(activities: pd.DataFrame | None, duplicates: pd.DataFrame | None = None,
-                  skipped: pd.DataFrame | None = None, tz: str | None = None) -> dict[str, list[dict]]:
+                  skipped: pd.DataFrame | None = None, tz: str | None = None,
+                  gaps: pd.DataFrame | None = None) -> dict[str, list[dict]]:
     """Data-quality notes for the report, each a list of small dicts.
 
     ``indoor``: runs on a treadmill or indoors (distance from the device);
     ``no_gps``: other runs without a GPS track; ``recovered``: activities read
     from damaged files; ``notes``: other per-activity notes; ``duplicates``:
-    records dropped as duplicates; ``skipped``: files skipped with the reason.
+    records dropped as duplicates; ``skipped``: files skipped with the reason;
+    ``gaps`` (only when ``gaps`` is given, e.g. :meth:`runload.store.Store.gaps_frame`):
+    user-declared gaps (``id``, ``from_date``, ``to_date``, ``days``, ``reason``).
     """
     out: dict[str, list[dict]] = {k: [] for k in ("indoor", "no_gps", "recovered", "notes", "duplicates", "skipped")}
     acts = activities if activities is not None else pd.DataFrame()
@@ -196,6 +199,14 @@ def quality_notes(activities: pd.DataFrame | None, duplicates: pd.DataFrame | No
         for _, s in skipped.iterrows():
             out["skipped"].append({"source_path": s.get("source_path"), "reason": s.get("reason"),
                                    "logged_utc": s.get("logged_utc")})
+    if gaps is not None:
+        out["gaps"] = []
+        for _, g in gaps.iterrows():
+            first, last = pd.Timestamp(g["from_date"]).date(), pd.Timestamp(g["to_date"]).date()
+            reason = g.get("reason")
+            out["gaps"].append({"id": None if pd.isna(g.get("id", None)) else int(g.get("id")),
+                                "from_date": first, "to_date": last, "days": (last - first).days + 1,
+                                "reason": reason if isinstance(reason, str) and reason else None})
     return out
 
 
@@ -260,11 +271,11 @@ class AthleteData:
 
 
 def run_analysis(activities: pd.DataFrame, shoes: pd.DataFrame, athlete: str, tz: str | None, as_of: date,
-                 config: Any):
+                 config: Any, gaps: pd.DataFrame | None = None):
     """``runload.analysis.analyze`` (imported late so reports load without it)."""
     from runload.analysis import analyze
 
-    return analyze(activities, shoes, athlete, tz=tz, as_of=as_of, config=config)
+    return analyze(activities, shoes, athlete, tz=tz, as_of=as_of, config=config, gaps=gaps)
 
 
 def collect(store, name: str, as_of: date | None = None, config: Any = None) -> AthleteData:
@@ -280,10 +291,12 @@ def collect(store, name: str, as_of: date | None = None, config: Any = None) -> 
     as_of = as_of or today_in(tz)
     acts = store.activities_frame(name)
     shoes = store.shoes_frame(name)
-    analysis = run_analysis(acts, shoes, name, tz, as_of, config)
+    gaps = store.gaps_frame(name)
+    analysis = run_analysis(acts, shoes, name, tz, as_of, config, gaps)
     cfg = getattr(analysis, "config", None) or config
     if len(acts):
         acts = acts[(tables.local_dates(acts, tz) <= pd.Timestamp(as_of)).to_numpy()]
-    quality = quality_notes(acts, store.duplicates_frame(name), store.skipped_files(name), tz)
+    quality = quality_notes(acts, store.duplicates_frame(name), store.skipped_files(name), tz,
+                            gaps=gaps[[d <= as_of for d in gaps["from_date"]]] if len(gaps) else gaps)
     return AthleteData(name=name, tz=tz, as_of=as_of, analysis=analysis, config=cfg, activities=acts,
                        quality=quality)

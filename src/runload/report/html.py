@@ -241,6 +241,12 @@ def _quality(data: AthleteData, units: str) -> str:
         return [[e(i.get("date")), e(i.get("name")), e(fmt_distance(i.get("distance_m"), units)),
                  e(i.get("detail")), f'<span class=path>{e(i.get("source_path"))}</span>'] for i in items]
 
+    gaps = q.get("gaps") or []
+    if gaps:
+        rows = [[e(g.get("from_date")), e(g.get("to_date")), e(g.get("days")), e(g.get("reason") or "–")]
+                for g in gaps]
+        parts.append(f"<h4>Declared gaps ({len(gaps)}): no data, so windows touching them are not evaluated</h4>"
+                     + _table(["from", "to", "days", "reason"], rows, num_cols=(2,)))
     heads = ["date", "name", "distance", "detail", "file"]
     sections = [
         ("indoor", "Treadmill / indoor runs (distance from the device, no GPS track)"),

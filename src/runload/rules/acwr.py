@@ -12,7 +12,9 @@ rest days 0 (C3); every window divides by *calendar days*, zeros included.
 Statuses: ``insufficient_history`` for t < chronic − 1 (fewer than 28 days),
 ``undefined`` when the chronic load is 0, ``unstable`` (engineering default)
 when the chronic window holds fewer than ``acwr_min_running_days`` running days,
-else ``ok``. Bands (Gabbett 2016, coupled RA, team sports), labels
+``data_gap`` when the chronic window (the last ``acwr_chronic_days`` days, for
+every method) meets a user-declared gap day (C3: the ratio is None, never
+flagged), else ``ok``. Bands (Gabbett 2016, coupled RA, team sports), labels
 ``low | typical | elevated | high``; the method is always named, because
 uncoupled 1.5 ≈ coupled 1.33.
 """
@@ -103,7 +105,8 @@ def band_idx_float(ratio: np.ndarray, cfg: Config) -> np.ndarray:
     )
 
 
-def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> pd.DataFrame:
+def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None,
+               gap_days: np.ndarray | None = None) -> pd.DataFrame:
     """The full daily ACWR series by all three methods.
 
     Parameters
@@ -114,6 +117,9 @@ def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> p
         Windows, EWMA spans, bands, ``acwr_min_running_days`` and ``acwr_method``.
     index : DatetimeIndex, optional
         Dates of the days (default 0..n−1).
+    gap_days : bool array, optional
+        Days in a user-declared gap; a ratio whose chronic window meets one is
+        NaN with status ``data_gap``.
 
     Returns
     -------
@@ -127,7 +133,7 @@ def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> p
     """
     loads = np.asarray(loads_m, dtype=np.int64)
     n = loads.size
-    base = _base_sums(loads, cfg)
+    base = _base_sums(loads, cfg, gap_days)
     cols: dict[str, object] = {"load_m": loads}
     co = method_series(loads, cfg, "coupled", base)
     cols["acute_m"] = co["acute_m"]
@@ -155,33 +161,45 @@ def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None) -> p
     return pd.DataFrame(cols, index=index if index is not None else pd.RangeIndex(n, name="day"))
 
 
-_STATUS_NAMES = np.array(["ok", "unstable", "undefined", "insufficient_history"], dtype=object)
+_STATUS_NAMES = np.array(["ok", "unstable", "undefined", "insufficient_history", "data_gap"], dtype=object)
 
 
-def _base_sums(loads: np.ndarray, cfg: Config) -> dict:
+def _base_sums(loads: np.ndarray, cfg: Config, gap_days: np.ndarray | None = None) -> dict:
     a, c = cfg.acwr_acute_days, cfg.acwr_chronic_days
     u = c - a
     ran = (loads > 0).astype(np.int64)
-    return {
+    base = {
         "warm": np.arange(loads.size) < c - 1,
         "s_a": _sums(loads, a),
         "days_c": _sums(ran, c),
         "days_u": _sums(ran, u, lag=a),
+        "gap": None,
     }
+    if gap_days is not None:
+        gap_days = np.asarray(gap_days, dtype=bool)
+        if gap_days.any():
+            base["gap"] = _sums(gap_days.astype(np.int64), c) > 0  # the chronic window meets a gap day
+    return base
 
 
-def method_series(loads: np.ndarray, cfg: Config, method: str, base: dict | None = None) -> dict:
+def method_series(loads: np.ndarray, cfg: Config, method: str, base: dict | None = None,
+                  gap_days: np.ndarray | None = None) -> dict:
     """One method's columns of :func:`acwr_frame` as arrays: ``ratio``, ``status``,
-    ``band``, ``acute_m`` and ``chronic_m`` (per-day averages or EWMAs)."""
+    ``band``, ``acute_m`` and ``chronic_m`` (per-day averages or EWMAs).
+
+    ``gap_days`` (bool per day, used when ``base`` is not given): days in a
+    user-declared gap; a ratio whose chronic window meets one is ``data_gap``."""
     loads = np.asarray(loads, dtype=np.int64)
     if base is None:
-        base = _base_sums(loads, cfg)
+        base = _base_sums(loads, cfg, gap_days)
     a, c = cfg.acwr_acute_days, cfg.acwr_chronic_days
     u = c - a
     warm = base["warm"]
+    gap = base.get("gap")
 
     def status_code(chronic_zero: np.ndarray, run_days: np.ndarray) -> np.ndarray:
-        return np.where(warm, 3, np.where(chronic_zero, 2, np.where(run_days < cfg.acwr_min_running_days, 1, 0)))
+        code = np.where(warm, 3, np.where(chronic_zero, 2, np.where(run_days < cfg.acwr_min_running_days, 1, 0)))
+        return code if gap is None else np.where(gap, 4, code)
 
     def done(acute, chronic, num, code, band_idx) -> dict:
         shown = code <= 1  # ok or unstable
@@ -214,9 +232,12 @@ def method_series(loads: np.ndarray, cfg: Config, method: str, base: dict | None
         return done(ea, ec, ratio_e, code, band_idx_float(np.nan_to_num(ratio_e), cfg))
 
 
-def weekly_acwr(weekly: pd.DataFrame, chronic_weeks: int = 3) -> pd.DataFrame:
+def weekly_acwr(weekly: pd.DataFrame, chronic_weeks: int = 3, gap_week: np.ndarray | None = None) -> pd.DataFrame:
     """Frandsen's weekly form: this ISO week over the mean of the previous ``chronic_weeks``
-    complete weeks (uncoupled on calendar weeks). Columns ``ratio`` and ``status``."""
+    complete weeks (uncoupled on calendar weeks). Columns ``ratio`` and ``status``.
+
+    ``gap_week`` (bool per week): the week holds a user-declared gap day; a ratio
+    using such a week is NaN with status ``data_gap``."""
     w = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
     n = len(w)
@@ -233,6 +254,14 @@ def weekly_acwr(weekly: pd.DataFrame, chronic_weeks: int = 3) -> pd.DataFrame:
         ratio[t[ok]] = k * w[t[ok]] / base[ok]
         status[t[full & (base == 0)]] = "undefined"
         status[t[ok]] = np.where(complete[t[ok]], "ok", "provisional")
+    if gap_week is not None and n:
+        g = np.asarray(gap_week, dtype=bool)
+        if g.any():
+            cg = np.r_[0, np.cumsum(g.astype(np.int64))]
+            t_all = np.arange(n)
+            touched = (cg[t_all + 1] - cg[np.clip(t_all - k, 0, None)]) > 0
+            ratio[touched] = np.nan
+            status[touched] = "data_gap"
     return pd.DataFrame({"iso_week": weekly["iso_week"].to_numpy(), "ratio": ratio, "status": status},
                         index=weekly.index)
 
@@ -274,7 +303,8 @@ def acwr(ctx, cfg: Config) -> list[Finding]:
     if ctx.n_days == 0:
         return []
     series = ctx.cached(("acwr_series", cfg, cfg.acwr_method),
-                        lambda: method_series(ctx.daily_int_m, cfg, cfg.acwr_method))
+                        lambda: method_series(ctx.daily_int_m, cfg, cfg.acwr_method,
+                                              gap_days=ctx.gap_days if ctx.has_gaps else None))
     ratio = series["ratio"]
     band_idx = series["band_idx"]
     ok = series["status_code"] == 0

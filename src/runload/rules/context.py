@@ -45,6 +45,11 @@ class LoadContext:
         The athlete's shoes (columns :data:`SHOE_COLUMNS`).
     config : Config
         The athlete's configuration (``for_athlete`` applied).
+    gap_lo, gap_hi : ndarray of int64
+        User-declared gaps (watch not worn, illness) as merged day-number
+        intervals (inclusive). Their days are *missing* (C3): a window touching
+        one has no value (status ``data_gap``). See :attr:`gap_days`,
+        :attr:`week_gap`, :meth:`window_touches_gap` and :meth:`days_touch_gap`.
 
     The DataFrames are built on first access from numpy arrays the rules use
     directly (``run_*``, ``daily_*``, ``week_*``), so running the rules alone
@@ -54,7 +59,8 @@ class LoadContext:
     def __init__(self, *, athlete: str, tz: str | None, as_of: date, log_start: date | None,
                  acts: pd.DataFrame, keep: np.ndarray | None, run_order: np.ndarray, run_utc_ns: np.ndarray,
                  run_local_ns: np.ndarray, run_distance_m: np.ndarray, start_no: int | None, as_of_no: int,
-                 daily_arrays: dict | None, shoes: pd.DataFrame | None, config: Config):
+                 daily_arrays: dict | None, shoes: pd.DataFrame | None, config: Config,
+                 gap_lo: np.ndarray | None = None, gap_hi: np.ndarray | None = None):
         self.athlete = athlete
         self.tz = tz
         self.as_of = as_of
@@ -75,6 +81,9 @@ class LoadContext:
         self.start_no = start_no
         self.as_of_no = as_of_no
         self._daily_arrays = daily_arrays
+        #: user-declared gaps as merged, sorted, disjoint day-number intervals [lo, hi] (inclusive, C3)
+        self.gap_lo = gap_lo if gap_lo is not None else np.zeros(0, dtype=np.int64)
+        self.gap_hi = gap_hi if gap_hi is not None else np.zeros(0, dtype=np.int64)
         self._cache: dict = {}
 
     def __repr__(self) -> str:
@@ -205,6 +214,65 @@ class LoadContext:
             return np.add.reduceat(self.daily_array("distance_m"), starts)
         return self.cached(("week_distance_m",), compute)
 
+    # ---- user-declared gaps (C3) -----------------------------------------------------
+    @property
+    def has_gaps(self) -> bool:
+        """True when a declared gap touches the daily table (log start .. as_of)."""
+        return self.cached(("has_gaps",), lambda: bool(self.n_days and self.gap_days.any()))
+
+    @property
+    def gap_days(self) -> np.ndarray:
+        """Bool per day of the daily table: the day lies in a declared gap (missing data)."""
+        def compute():
+            n = self.n_days
+            mark = np.zeros(n + 1, dtype=np.int64)
+            if n and self.gap_lo.size:
+                lo = np.clip(self.gap_lo - self.start_no, 0, n)
+                hi = np.clip(self.gap_hi - self.start_no + 1, 0, n)
+                keep = hi > lo
+                np.add.at(mark, lo[keep], 1)
+                np.add.at(mark, hi[keep], -1)
+            return np.cumsum(mark[:n]) > 0
+        return self.cached(("gap_days",), compute)
+
+    @property
+    def week_gap(self) -> np.ndarray:
+        """Bool per ISO week of :attr:`weekly`: the week holds a gap day."""
+        def compute():
+            starts, _ = self.week_starts
+            if not self.has_gaps:
+                return np.zeros(len(starts), dtype=bool)
+            return np.add.reduceat(self.gap_days.astype(np.int64), starts) > 0
+        return self.cached(("week_gap",), compute)
+
+    def window_touches_gap(self, length: int, lag: int = 0) -> np.ndarray:
+        """Bool per day t: the window of days ``t−lag−length+1 .. t−lag`` holds a gap day."""
+        def compute():
+            n = self.n_days
+            if not self.has_gaps:
+                return np.zeros(n, dtype=bool)
+            cs = np.r_[np.int64(0), np.cumsum(self.gap_days, dtype=np.int64)]
+            t = np.arange(n)
+            hi = np.clip(t + 1 - lag, 0, None)
+            lo = np.clip(t + 1 - lag - length, 0, None)
+            return (cs[hi] - cs[lo]) > 0
+        return self.cached(("window_touches_gap", int(length), int(lag)), compute)
+
+    def days_touch_gap(self, lo_day: np.ndarray, hi_day: np.ndarray) -> np.ndarray:
+        """Bool per window: days ``lo_day .. hi_day`` (days since 1970-01-01, inclusive) meet a gap."""
+        return gaps_touch(self.gap_lo, self.gap_hi, lo_day, hi_day)
+
+    def gap_list(self) -> list[tuple[date, date]]:
+        """The merged gaps as ``(first day, last day)`` pairs."""
+        return [(_EPOCH + timedelta(days=int(a)), _EPOCH + timedelta(days=int(b)))
+                for a, b in zip(self.gap_lo.tolist(), self.gap_hi.tolist())]
+
+    def gaps_between(self, lo_day: int, hi_day: int) -> list[tuple[date, date]]:
+        """The merged gaps meeting days ``lo_day .. hi_day`` (days since 1970-01-01)."""
+        pick = (self.gap_lo <= hi_day) & (self.gap_hi >= lo_day)
+        return [(_EPOCH + timedelta(days=int(a)), _EPOCH + timedelta(days=int(b)))
+                for a, b in zip(self.gap_lo[pick].tolist(), self.gap_hi[pick].tolist())]
+
     def day(self, pos: int) -> date:
         """The date of position ``pos`` in the daily table."""
         return _EPOCH + timedelta(days=int(self.start_no) + int(pos))
@@ -230,6 +298,52 @@ def iso_week_label_no(monday_no: int) -> str:
 def _daily_index(first_day: int, last_day: int) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
                             name="date", freq="D")
+
+
+def _as_day_no(value) -> int:
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        value = pd.Timestamp(value).date()
+    return (value - _EPOCH).days
+
+
+def gap_intervals(gaps) -> tuple[np.ndarray, np.ndarray]:
+    """Declared gaps as merged, sorted, disjoint day-number intervals ``(lo, hi)`` (inclusive).
+
+    ``gaps``: None, a DataFrame with ``from_date`` and ``to_date`` (as
+    :meth:`runload.store.Store.gaps_frame`; dates, ISO strings or Timestamps),
+    or an iterable of ``(from_date, to_date)`` pairs. Reversed pairs raise ValueError.
+    """
+    if gaps is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if isinstance(gaps, pd.DataFrame):
+        pairs = list(zip(gaps["from_date"].tolist(), gaps["to_date"].tolist())) if len(gaps) else []
+    else:
+        pairs = [tuple(p) for p in gaps]
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo = np.array([_as_day_no(a) for a, _ in pairs], dtype=np.int64)
+    hi = np.array([_as_day_no(b) for _, b in pairs], dtype=np.int64)
+    if (hi < lo).any():
+        raise ValueError("a gap ends before it starts")
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi)
+    new = np.r_[True, lo[1:] > reach[:-1] + 1]  # touching or overlapping intervals merge
+    return lo[new], np.maximum.reduceat(hi, np.flatnonzero(new))
+
+
+def gaps_touch(gap_lo: np.ndarray, gap_hi: np.ndarray, lo_day, hi_day) -> np.ndarray:
+    """Bool per window ``lo_day .. hi_day`` (inclusive day numbers): it meets one of the merged
+    gap intervals (O(n log k))."""
+    lo_day = np.asarray(lo_day, dtype=np.int64)
+    hi_day = np.asarray(hi_day, dtype=np.int64)
+    if gap_lo.size == 0:
+        return np.zeros(lo_day.shape, dtype=bool)
+    k = np.searchsorted(gap_hi, lo_day, side="left")  # first gap ending on or after the window's start
+    inside = k < gap_lo.size
+    return inside & (gap_lo[np.minimum(k, gap_lo.size - 1)] <= hi_day)
 
 
 def today_in(tz: str | None) -> date:
@@ -426,6 +540,7 @@ def build_context(
     tz: str | None = None,
     as_of: date | str | None = None,
     log_start: date | str | None = None,
+    gaps=None,
 ) -> LoadContext:
     """Cut the log at ``as_of`` and build the daily and weekly tables.
 
@@ -433,7 +548,11 @@ def build_context(
     the first local date with a run. The tables equal :func:`tables.daily`,
     :func:`tables.weekly` and :func:`tables.runs_frame` (tested) but are built
     with numpy, which keeps a 5-year analysis in milliseconds.
+
+    ``gaps`` are the user-declared gaps (see :func:`gap_intervals`): their days
+    stay in the tables as recorded but are *missing* to the rules (C3).
     """
+    gap_lo, gap_hi = gap_intervals(gaps)
     tz = tables.check_timezone(tz)
     as_of_d = pd.Timestamp(as_of).date() if as_of is not None else today_in(tz)
     as_of_no = (as_of_d - _EPOCH).days
@@ -495,4 +614,6 @@ def build_context(
         daily_arrays=arrays,
         shoes=shoes,
         config=config,
+        gap_lo=gap_lo,
+        gap_hi=gap_hi,
     )

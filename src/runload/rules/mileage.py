@@ -5,7 +5,9 @@
 the configured decimal, 0.10 -> 1/10) the test is ``q·W_k > (q + p)·W_{k−1}``
 (C5). Complete weeks only, compared with the previous *complete* week; the
 current, incomplete week is flagged early once its total so far already
-exceeds the allowance (totals only grow).
+exceeds the allowance (totals only grow). A week touching a user-declared gap
+is not compared and is no baseline for the next week (status ``data_gap``,
+no finding; C3).
 
 Evidence: weak. Buist et al. 2008 (RCT, 532 novices): a 13-week programme on
 the 10% rule did not reduce injuries (20.8% vs 20.3%).
@@ -29,8 +31,13 @@ METHOD = "ISO-week running distance (Monday–Sunday), exact integer-metre compa
 WINDOW = "week over the previous complete week"
 
 
-def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_current: bool | None = None):
-    """``(prev, prev_complete, status, change, flagged)`` arrays of :func:`weekly_increase_table`."""
+def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_current: bool | None = None,
+                     gap_week: np.ndarray | None = None):
+    """``(prev, prev_complete, status, change, flagged)`` arrays of :func:`weekly_increase_table`.
+
+    ``gap_week``: bool per week, the week holds a declared gap day; such a week
+    and the week after it get ``data_gap`` (not compared, never flagged).
+    """
     if flag_current is None:
         flag_current = cfg.weekly_increase_flag_current_week
     frac = cfg.fraction("max_weekly_increase_ratio")
@@ -44,6 +51,11 @@ def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_cu
     has_base = prev_complete & (complete | current)
     status[has_base & (prev == 0)] = "no_baseline"
     ok = has_base & (prev > 0)
+    if gap_week is not None and n and gap_week.any():
+        touched = gap_week | np.r_[False, gap_week[:-1]]
+        gapped = touched & (complete | current)
+        status[gapped] = "data_gap"
+        ok &= ~gapped
     status[ok & complete] = "ok"
     status[ok & current] = "provisional"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -56,7 +68,8 @@ def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_cu
     return prev, prev_complete, status, change, flagged
 
 
-def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool | None = None) -> pd.DataFrame:
+def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool | None = None,
+                          gap_week: np.ndarray | None = None) -> pd.DataFrame:
     """Week-over-week change for every week of a weekly frame.
 
     Parameters
@@ -73,11 +86,14 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
     ``change_ratio`` (``W_k/W_{k−1} − 1``; NaN without a baseline), ``status``
     (``ok`` | ``no_baseline`` (previous week 0) | ``insufficient_history`` (no
     complete previous week, or the week itself is incomplete and not the
-    current week) | ``provisional`` (the current week so far)) and ``flagged``.
+    current week) | ``provisional`` (the current week so far) | ``data_gap``
+    (the week or the week before holds a declared gap day: ``gap_week``, bool per
+    week)) and ``flagged``.
     """
     cur = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
-    prev, prev_complete, status, change, flagged = _increase_arrays(cur, complete, cfg, flag_current)
+    prev, prev_complete, status, change, flagged = _increase_arrays(
+        cur, complete, cfg, flag_current, None if gap_week is None else np.asarray(gap_week, dtype=bool))
     return pd.DataFrame(
         {
             "iso_week": weekly["iso_week"].to_numpy(),
@@ -98,7 +114,8 @@ def weekly_increase(ctx, cfg: Config) -> list[Finding]:
     if ctx.n_days == 0:
         return []
     cur = np.rint(ctx.week_distance_m).astype(np.int64)
-    prev, prev_complete, status, ratios, flagged = _increase_arrays(cur, ctx.week_complete, cfg)
+    prev, prev_complete, status, ratios, flagged = _increase_arrays(
+        cur, ctx.week_complete, cfg, gap_week=ctx.week_gap if ctx.has_gaps else None)
     _, monday_no = ctx.week_starts
     r = cfg.max_weekly_increase_ratio
     severity = cfg.severity("weekly_increase")

@@ -8,6 +8,7 @@ SD = 0 with m > 0 reports the cap (10.0, Runalyze), which also bounds every
 other value. Strain has no absolute threshold: Foster found individual ones,
 so compare it with the athlete's own history. Monotony was built for
 session-RPE; on distance it also flags even, easy running with one rest day.
+A week touching a user-declared gap is not evaluated (status ``data_gap``, C3).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
     """Per ISO week of the log: ``iso_week``, ``complete``, ``distance_m``, ``mean_m``,
     ``sd_m``, ``monotony`` (NaN for all-zero or incomplete weeks), ``capped``,
     ``strain_m``, ``status`` (ok | undefined (all-zero week) | insufficient_history
-    (incomplete week)) and ``flagged`` (monotony > ``monotony_flag_above``)."""
+    (incomplete week) | data_gap (a complete week holding a declared gap day, not
+    evaluated)) and ``flagged`` (monotony > ``monotony_flag_above``)."""
     daily = ctx.daily
     if daily.empty:
         cols = ["iso_week", "complete", "distance_m", "mean_m", "sd_m", "monotony", "capped", "strain_m", "status",
@@ -61,11 +63,15 @@ def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
         return pd.DataFrame({c: [] for c in cols}, index=pd.DatetimeIndex([], name="week_start"))
     loads = ctx.daily_int_m
     starts, mondays = ctx.week_bounds
-    complete = ctx.weekly["complete"].to_numpy(bool)
+    complete_all = ctx.weekly["complete"].to_numpy(bool)
     k = len(starts)
     cols = {name: np.full(k, np.nan) for name in ("distance_m", "mean_m", "sd_m", "monotony", "strain_m")}
     capped = np.zeros(k, dtype=bool)
     status = np.full(k, "insufficient_history", dtype=object)
+    complete = complete_all
+    if ctx.has_gaps:
+        status[complete_all & ctx.week_gap] = "data_gap"
+        complete = complete_all & ~ctx.week_gap
     if complete.any():
         pos = starts[complete][:, None] + np.arange(7)[None, :]
         t = monotony_table_from_matrix(loads[pos], cfg)
@@ -76,7 +82,7 @@ def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
         cols["strain_m"][complete] = t["strain"]
         capped[complete] = t["capped"]
         status[complete] = t["status"]
-    out = pd.DataFrame({"iso_week": ctx.weekly["iso_week"].to_numpy(), "complete": complete, **cols,
+    out = pd.DataFrame({"iso_week": ctx.weekly["iso_week"].to_numpy(), "complete": complete_all, **cols,
                         "capped": capped, "status": status}, index=mondays)
     out["flagged"] = (out["status"] == "ok") & (out["monotony"] > cfg.monotony_flag_above)
     return out
@@ -88,6 +94,8 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
     if ctx.n_days == 0:
         return []
     complete = ctx.week_complete
+    if ctx.has_gaps:
+        complete = complete & ~ctx.week_gap
     if not complete.any():
         return []
     starts, monday_no = ctx.week_starts

@@ -6,7 +6,9 @@ a flag for more than ``max_consecutive_run_days`` consecutive running days,
 counted live and across week boundaries. No running cohort tests a rest-day
 threshold against injury; Meeusen et al. 2013 (ECSS/ACSM consensus) balance
 overload with recovery but give no number. Never say "overtraining" (a
-clinical diagnosis).
+clinical diagnosis). With user-declared gaps (C3) a week touching a gap is
+not checked for rest days, and a gap day is unknown: a streak does not run
+through it.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def week_without_rest(ctx, cfg: Config) -> list[Finding]:
     ran = ctx.daily_int_m > 0
     days = np.diff(np.r_[starts, n])
     rest_days = days - np.add.reduceat(ran.astype(np.int64), starts)
-    hits = np.flatnonzero(ctx.week_complete & (rest_days < need))
+    checked = ctx.week_complete & ~ctx.week_gap if ctx.has_gaps else ctx.week_complete
+    hits = np.flatnonzero(checked & (rest_days < need))
     severity = cfg.severity("week_without_rest") if hits.size else None
     out = []
     for i in hits.tolist():
@@ -111,12 +114,15 @@ def run_streak(ctx, cfg: Config) -> list[Finding]:
     """One finding per streak of more than ``max_consecutive_run_days`` running days.
 
     Dated at the streak's first day; ``value`` = its length [days]. A streak still
-    going on ``as_of`` is reported live (status ``provisional``).
+    going on ``as_of`` is reported live (status ``provisional``). A day in a
+    declared gap is unknown, so a streak ends before it and restarts after it.
     """
     if ctx.n_days == 0:
         return []
     limit = cfg.max_consecutive_run_days
     ran = ctx.daily_int_m > 0
+    if ctx.has_gaps:
+        ran = ran & ~ctx.gap_days
     n = len(ran)
     first_day = ctx.log_start
     out = []

@@ -10,10 +10,15 @@ Garmin-RUNSAFE: 5 205 runners, 588 071 sessions, 1 820 injured runners; hazard
 rate ratios small 1.64 (1.31–2.05), moderate 1.52 (1.16–2.00), large 2.28
 (1.50–3.48). Observational; the HRRs are not monotonic, so no strict
 dose–response is claimed.
+
+User-declared gaps (C3): when the window before a run meets a gap day, the
+baseline may be missing, so the run's status is ``data_gap`` and a finding, if
+any, keeps its value but is info and says why.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import numpy as np
@@ -68,12 +73,31 @@ def _exceeds_pct(d: np.ndarray, m: np.ndarray, pct: float) -> np.ndarray:
     return 100 * b * (d - m) > a * m
 
 
+def window_gap(start_local: np.ndarray, cfg: Config, gap_lo: np.ndarray, gap_hi: np.ndarray) -> np.ndarray:
+    """Bool per run: its window ``[start − w d, start)`` (local time) meets a declared gap day
+    (``gap_lo``/``gap_hi``: merged day-number intervals, see :func:`runload.rules.context.gap_intervals`)."""
+    from runload.rules.context import gaps_touch
+
+    start_local = np.asarray(start_local, dtype=np.int64)
+    if gap_lo.size == 0:
+        return np.zeros(start_local.shape, dtype=bool)
+    window_ns = np.int64(cfg.spike_window_days) * _NS_PER_DAY
+    return gaps_touch(gap_lo, gap_hi, (start_local - window_ns) // _NS_PER_DAY, (start_local - 1) // _NS_PER_DAY)
+
+
+_NS_PER_DAY = np.int64(86_400 * 10**9)
+_EPOCH = date(1970, 1, 1)
+
+
 def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Config,
-                 log0_ns: int | None = None) -> dict[str, np.ndarray]:
+                 log0_ns: int | None = None, gap: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The columns of :func:`spike_table` as arrays, from per-run UTC start [ns],
     integer distance [m], naive local start [ns] and the log's first midnight [ns].
 
     ``band_idx`` indexes :data:`BANDS` and counts only where ``valid`` (a baseline > 0).
+    ``gap`` (bool per run, see :func:`window_gap`): the window meets a declared
+    gap, so ``status`` is ``data_gap`` there (``base_status`` keeps the status
+    without the gap; values are kept).
     """
     n = len(d)
     window_ns = np.int64(cfg.spike_window_days) * 86_400 * 10**9
@@ -89,6 +113,12 @@ def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Con
     status[~covered] = "insufficient_history"
     status[~has_base & covered] = "no_baseline"
     status[has_base & (m == 0)] = "undefined"
+    base_status = status
+    if gap is not None and gap.any():
+        status = status.copy()
+        status[gap] = "data_gap"
+    else:
+        gap = np.zeros(n, dtype=bool)
     valid = has_base & (m > 0)
     mm = np.where(valid, m, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,10 +130,10 @@ def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Con
     prev_t = np.where(hi > 0, t[np.maximum(hi - 1, 0)], 0)
     days_prev = np.where(hi > 0, (t - prev_t) / 86_400e9, np.nan)
     return {"baseline_m": m, "spike_pct": pct, "status": status, "valid": valid, "band_idx": band_idx,
-            "days_since_previous": days_prev, "has_previous": hi > 0}
+            "days_since_previous": days_prev, "has_previous": hi > 0, "gap": gap, "base_status": base_status}
 
 
-def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame:
+def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None, gaps=None) -> pd.DataFrame:
     """Spike of every run against the longest run of the previous window.
 
     Parameters
@@ -115,13 +145,16 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame
         ``spike_window_days`` and the band edges.
     log_start : date, optional
         First day of the log; earlier windows are ``insufficient_history``.
+    gaps : optional
+        User-declared gaps (as :func:`runload.rules.context.gap_intervals` takes);
+        runs whose window meets one are ``data_gap``.
 
     Returns
     -------
     DataFrame (same row order) with ``distance_int_m`` [m], ``baseline_m`` [m]
     (-1 when none), ``spike_pct`` [%] (NaN without a baseline), ``band``
     (reference | small | moderate | large | None), ``status`` (ok |
-    no_baseline | insufficient_history | undefined) and ``days_since_previous``
+    no_baseline | insufficient_history | undefined | data_gap) and ``days_since_previous``
     [d] (NaN for the first run).
     """
     n = len(runs)
@@ -134,7 +167,12 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None) -> pd.DataFrame
     d = runs["distance_int_m"].to_numpy(np.int64)
     start_local = pd.DatetimeIndex(pd.to_datetime(runs["start_local"])).as_unit("ns").asi8
     log0 = pd.Timestamp(log_start).as_unit("ns").value if log_start is not None else None
-    a = spike_arrays(t, d, start_local, cfg, log0)
+    gap = None
+    if gaps is not None:
+        from runload.rules.context import gap_intervals
+
+        gap = window_gap(start_local, cfg, *gap_intervals(gaps))
+    a = spike_arrays(t, d, start_local, cfg, log0, gap)
     m, pct, status, days_prev = a["baseline_m"], a["spike_pct"], a["status"], a["days_since_previous"]
     band = np.where(a["valid"], np.array(BANDS, dtype=object)[a["band_idx"]], None)
     return pd.DataFrame(
@@ -174,7 +212,8 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         return []
     d = ctx.run_int_m
     log0 = ctx.start_no * 86_400 * 10**9 if ctx.log_start is not None else None
-    a = spike_arrays(ctx.run_utc_ns, d, ctx.run_local_ns, cfg, log0)
+    gap = window_gap(ctx.run_local_ns, cfg, ctx.gap_lo, ctx.gap_hi) if ctx.gap_lo.size else None
+    a = spike_arrays(ctx.run_utc_ns, d, ctx.run_local_ns, cfg, log0, gap)
     w = cfg.spike_window_days
     thresholds = {
         "small": cfg.spike_small_above_pct,
@@ -185,7 +224,7 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
     window = f"previous {w} days (timestamp window [start − {w} d, start))"
     out = []
     flagged = a["valid"] & (a["band_idx"] > 0)
-    no_base = (a["status"] == "no_baseline") & a["has_previous"]
+    no_base = (a["base_status"] == "no_baseline") & a["has_previous"]
     pick = np.flatnonzero(flagged | no_base)
     if not pick.size:
         return out
@@ -193,14 +232,24 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
     severities: dict = {}
     no_base_severity = cfg.severity("run_spike_no_baseline") if no_base.any() else None
     units = cfg.units
-    for local, st, dm, bm, gap_, pct_, bi in zip(
+    for local, st, dm, bm, gap_, pct_, bi, in_gap in zip(
             ctx.run_local_ns[pick].astype("datetime64[ns]").astype("datetime64[us]").tolist(),
-            a["status"][pick].tolist(), d[pick].tolist(), a["baseline_m"][pick].tolist(),
-            a["days_since_previous"][pick].tolist(), a["spike_pct"][pick].tolist(), a["band_idx"][pick].tolist()):
+            a["base_status"][pick].tolist(), d[pick].tolist(), a["baseline_m"][pick].tolist(),
+            a["days_since_previous"][pick].tolist(), a["spike_pct"][pick].tolist(), a["band_idx"][pick].tolist(),
+            a["gap"][pick].tolist()):
         row = {"status": st, "distance_int_m": dm, "baseline_m": bm, "days_since_previous": gap_,
                "spike_pct": pct_, "band": BANDS[bi]}
         day = local.date()
         period = f"run on {day.isoformat()} at {local.strftime('%H:%M')}"
+        gap_text = ""
+        if in_gap:
+            lo_no = (local.date() - _EPOCH).days - w
+            hi_no = (local.date() - _EPOCH).days
+            spans = ", ".join(a0.isoformat() if a0 == b0 else f"{a0.isoformat()} to {b0.isoformat()}"
+                              for a0, b0 in ctx.gaps_between(lo_no, hi_no))
+            gap_text = (f"Provisional: the previous {w} days include a declared gap ({spans}) with no data, so "
+                        + ("a run in it may be missing" if row["status"] == "no_baseline" else
+                           "a longer earlier run may be missing from the baseline"))
         if row["status"] == "no_baseline":
             gap = float(row["days_since_previous"])
             text = message(
@@ -208,11 +257,12 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
                 f"run in the previous {w} days to compare this {dist(row['distance_int_m'], units)} with: "
                 "start short",
                 f"Frandsen 2025 compares each run with the longest run of the previous {w} days",
+                gap_text,
             )
             out.append(new_finding(
-                rule="run_spike", severity=no_base_severity, athlete=ctx.athlete,
+                rule="run_spike", severity=Severity.INFO if in_gap else no_base_severity, athlete=ctx.athlete,
                 date=day, period=period, value=gap, threshold=w, window=window, method=method,
-                message=text, source=SOURCE, status="no_baseline", unit="d",
+                message=text, source=SOURCE, status="data_gap" if in_gap else "no_baseline", unit="d",
             ))
             continue
         band = row["band"]
@@ -223,16 +273,17 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
             f"longer than your longest run in the previous {w} days ({dist(row['baseline_m'], units)}): "
             f"a {band} spike (more than {thresholds[band]:g}%)",
             evidence.get(band) or evidence.setdefault(band, _evidence_sentence(band, cfg)),
-            "Provisional: your log starts less than "
-            f"{w} days before this run, so a longer earlier run may be missing" if provisional else "",
+            gap_text or ("Provisional: your log starts less than "
+                         f"{w} days before this run, so a longer earlier run may be missing" if provisional else ""),
         )
-        if provisional:  # the log is too short to know the baseline: never alarming (lead's decision)
+        if provisional or in_gap:  # the baseline may be incomplete: never alarming (lead's decision)
             severity = Severity.INFO
         else:
             severity = severities.get(band) or severities.setdefault(band, cfg.severity(f"run_spike_{band}"))
         out.append(new_finding(
             rule="run_spike", severity=severity, athlete=ctx.athlete,
             date=day, period=period, value=pct, threshold=thresholds[band], window=window, method=method,
-            message=text, source=SOURCE, status="insufficient_history" if provisional else "ok", unit="%",
+            message=text, source=SOURCE,
+            status="data_gap" if in_gap else ("insufficient_history" if provisional else "ok"), unit="%",
         ))
     return out
