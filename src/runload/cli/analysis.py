@@ -27,7 +27,8 @@ def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
     declared gaps; heart-rate histograms are not loaded unless a selected rule reads them."""
     with_hr = rules_need_hr(selected_rules(cfg.for_athlete(name), only))
     return check(
-        store.activities_frame(name, with_hr=with_hr,
+        # the rules read runs only (the log starts at the first run; other sports are only displayed)
+        store.activities_frame(name, with_hr=with_hr, sports=("running",),
                                columns=CHECK_COLUMNS + (("hr_seconds_by_bpm",) if with_hr else ())),
         store.shoes_frame(name), athlete=name,
         tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only, gaps=store.gaps_frame(name),
@@ -62,7 +63,7 @@ def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Sever
 def _check_worker(name: str) -> tuple:
     job = _worker_job
     if "store" not in job:
-        job["store"] = Store.open(job["db_path"], readonly=True)
+        job["store"] = Store.open(job["db_path"], readonly=True, verify=False)  # the parent checked it
     return _check_one(job["store"], name, job)
 
 
