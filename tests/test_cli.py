@@ -251,3 +251,16 @@ def test_read_commands_migrate_a_schema_1_store(tmp_path, season, monkeypatch):
     result = invoke(db, "check", "--format", "json")
     assert result.exit_code == 0, result.output
     assert invoke(db, "gaps", "list").output.startswith("No gaps declared for kim")
+
+
+def test_weeks_shows_declared_gap_days_and_keeps_the_change_of_the_first_row_shown(tmp_path, season):
+    db = tmp_path / "r.db"
+    invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
+    assert invoke(db, "gaps", "add", "--from", "2026-03-10", "--to", "2026-03-12", "--reason", "flu").exit_code == 0
+    rows = json.loads(invoke(db, "weeks", "--format", "json").output)
+    assert [r["gap_days"] for r in rows] == [0, 3, 0, 0, 0]
+    table = invoke(db, "weeks", "--weeks", "4").output  # W11..W14; W10 is cut off but still the baseline
+    assert "gap days" in table
+    (w11,) = [line for line in table.splitlines() if line.startswith("2026-W11")]
+    assert w11.split()[3] == "0%" and w11.split()[-1] == "3"  # 24.0 km after 24.0 km; 3 gap days
+    assert "gap days" not in invoke(db, "weeks", "--weeks", "1").output  # no gap in the week shown

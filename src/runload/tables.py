@@ -242,6 +242,28 @@ def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None) -> pd.Dat
     return out
 
 
+def gap_days_by_week(gaps: pd.DataFrame | None, mondays: pd.DatetimeIndex,
+                     first: date | None = None, last: date | None = None) -> list[int]:
+    """How many declared gap days (``from_date``..``to_date``, inclusive) fall in each ISO week
+    starting on ``mondays``, counting only days from ``first`` to ``last`` when given."""
+    counts = [0] * len(mondays)
+    if gaps is None or gaps.empty or not len(mondays):
+        return counts
+    lo = pd.Timestamp(first) if first is not None else None
+    hi = pd.Timestamp(last) if last is not None else None
+    for start, end in zip(gaps["from_date"], gaps["to_date"]):
+        a, b = pd.Timestamp(start), pd.Timestamp(end)
+        if lo is not None:
+            a = max(a, lo)
+        if hi is not None:
+            b = min(b, hi)
+        for i, monday in enumerate(mondays):
+            days = (min(b, monday + pd.Timedelta(days=6)) - max(a, monday)).days + 1
+            if days > 0:
+                counts[i] += days
+    return counts
+
+
 def date_range_for(activities: pd.DataFrame, tz: str | None, as_of: date | None = None) -> tuple[date, date] | None:
     """(first running date, last day) of an athlete's log; None when there is no run.
 
@@ -267,4 +289,5 @@ __all__ = [
     "parse_iso_week",
     "check_timezone",
     "date_range_for",
+    "gap_days_by_week",
 ]

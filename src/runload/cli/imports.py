@@ -110,11 +110,12 @@ def format_import_report(report, quiet: bool = False) -> str:
     return "\n".join(lines)
 
 
-def weekly_rows(weekly: pd.DataFrame, units: str) -> list[dict]:
-    """Rows for the weekly table, with the change over the week before."""
+def weekly_rows(weekly: pd.DataFrame, units: str, gap_days: list[int] | None = None) -> list[dict]:
+    """Rows for the weekly table, with the change over the week before and declared gap days."""
     rows = []
     prev = None
-    for monday, w in weekly.iterrows():
+    gap_days = gap_days or [0] * len(weekly)
+    for (monday, w), gap in zip(weekly.iterrows(), gap_days):
         change = None
         if prev is not None and prev > 0:
             change = (w["distance_m"] - prev) / prev * 100.0
@@ -130,6 +131,7 @@ def weekly_rows(weekly: pd.DataFrame, units: str) -> list[dict]:
             "moving_s": int(round(w["moving_s"])),
             "elevation_gain_m": int(round(w["elevation_gain_m"])),
             "complete": bool(w["complete"]),
+            "gap_days": int(gap),
         })
         prev = w["distance_m"]
     return rows
@@ -141,8 +143,9 @@ def _signed_pct(value: float) -> str:
     return "0%" if whole == 0 else f"{whole:+d}%"
 
 
-def weekly_columns(units: str) -> list[Column]:
-    return [
+def weekly_columns(units: str, with_gaps: bool = True) -> list[Column]:
+    """The weekly table's columns; ``gap_days`` (declared days without data) unless ``with_gaps`` is off."""
+    columns = [
         Column("iso_week", "week", align="left"),
         Column("week_start", "from", str, align="left"),
         Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
@@ -153,7 +156,9 @@ def weekly_columns(units: str) -> list[Column]:
         Column("moving_s", "time", fmt_duration),
         Column("elevation_gain_m", "climb m"),
         Column("complete", "complete", lambda v: "yes" if v else "so far", align="left"),
+        Column("gap_days", "gap days"),
     ]
+    return columns if with_gaps else columns[:-1]
 
 
 @cli.command("weeks")
@@ -181,9 +186,11 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
             span = tables.date_range_for(acts, tz, as_of_date)
             week_frame = tables.weekly(tables.daily(acts, tz, *span), as_of_date) if span else tables.weekly(
                 tables.daily(acts.iloc[0:0], tz))
-            if last_n:
-                week_frame = week_frame.tail(last_n)
-            rows = weekly_rows(week_frame, units)
+            gaps = store.gaps_frame(name)
+            gap_days = tables.gap_days_by_week(gaps, week_frame.index, *(span or (None, None)))
+            rows = weekly_rows(week_frame, units, gap_days)
+            if last_n:  # after the change column is computed, so the first row shown has one
+                rows, gap_days = rows[-last_n:], gap_days[-last_n:]
             if fmt == "json":
                 json_out[name] = plain_rows(rows)
                 continue
@@ -194,7 +201,7 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
                 if not rows:
                     outputs.append(f"{title}\nNo runs yet.\n")
                     continue
-                text = render(rows, weekly_columns(units), fmt, title=title)
+                text = render(rows, weekly_columns(units, with_gaps=any(gap_days)), fmt, title=title)
                 text += f"{len(rows)} weeks, {total:.1f} {units} in all.\n"
                 outputs.append(text)
             else:
