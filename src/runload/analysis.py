@@ -137,11 +137,9 @@ def analyze(
     findings other than shoe reminders (a shoe's start distance alone can
     reach its check distance).
     """
-    base = config if config is not None else load_config()
-    cfg = base.for_athlete(athlete)
-    ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start,
-                        gaps=gaps)
-    findings = run_rules(ctx, cfg, only=only)
+    rules_only = check(activities, shoes, athlete, tz=tz, as_of=as_of, config=config, only=only,
+                       log_start=log_start, gaps=gaps)
+    ctx, cfg, findings = rules_only.context, rules_only.config, rules_only.findings
     gap_days = ctx.gap_days if ctx.has_gaps else None
     if ctx.n_days == 0:
         acwr = acwr_frame([], cfg, ctx.daily.index)

@@ -7,8 +7,8 @@ from datetime import date
 import click
 
 from runload import tables
-from runload.analysis import CHECK_COLUMNS, analyze, check
-from runload.cli import EXIT_ALERT, EXIT_WARNING, cli
+from runload.analysis import CHECK_COLUMNS, check
+from runload.cli import cli
 from runload.cli.common import (
     as_of_option, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
 )

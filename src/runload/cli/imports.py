@@ -13,7 +13,7 @@ from runload.cli import EXIT_SKIPPED, cli
 from runload.cli.common import as_of_option, athlete_option, open_store, parse_date, pick_athletes, units_option
 from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
-from runload.units import fmt_distance, fmt_duration, m_to
+from runload.units import fmt_duration, m_to
 
 
 @cli.command("import")

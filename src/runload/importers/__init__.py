@@ -21,7 +21,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable
 
 from runload.errors import ImportFormatError, NotAnActivity
 from runload.models import Activity

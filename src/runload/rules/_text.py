@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from runload.findings import DISCLAIMER, with_disclaimer  # noqa: F401
+from runload.findings import DISCLAIMER
 from runload.units import fmt_distance
 
 

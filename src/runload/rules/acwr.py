@@ -68,11 +68,6 @@ def _frac(cfg: Config, name: str) -> tuple[int, int]:
 
 def band_exact(num: np.ndarray, den: np.ndarray, cfg: Config) -> np.ndarray:
     """Band of ``num/den`` (integer arrays, den > 0) by exact cross-multiplication."""
-    num = np.asarray(num, dtype=np.int64)
-    den = np.asarray(den, dtype=np.int64)
-    lp, lq = _frac(cfg, "acwr_low_below")
-    ep, eq = _frac(cfg, "acwr_elevated_above")
-    hp, hq = _frac(cfg, "acwr_high_from")
     return _BAND_LABELS[band_idx_exact(num, den, cfg)]
 
 

@@ -353,18 +353,6 @@ def today_in(tz: str | None) -> date:
     return date.today()
 
 
-def local_start_times(activities: pd.DataFrame, tz: str | None) -> pd.Series:
-    """Naive local start time of each activity (same rule as :func:`tables.local_dates`, not floored)."""
-    starts = pd.to_datetime(activities["start_utc"], utc=True)
-    if tz:
-        return starts.dt.tz_convert(tz).dt.tz_localize(None)
-    if "utc_offset_s" in activities:
-        offset = pd.to_timedelta(pd.to_numeric(activities["utc_offset_s"], errors="coerce").fillna(0), unit="s")
-    else:
-        offset = pd.Timedelta(0)
-    return starts.dt.tz_localize(None) + offset
-
-
 def _shoe_columns(shoes: pd.DataFrame) -> dict:
     n = len(shoes)
 

@@ -22,7 +22,7 @@ from runload.config import Config
 from runload.findings import Finding, new_finding
 from runload.rules import rule
 from runload.rules._text import message
-from runload.rules.context import iso_week_label_no, week_bounds
+from runload.rules.context import iso_week_label_no
 
 SOURCE = "convention; no running study tests a rest-day threshold (Meeusen et al. 2013 consensus gives no number)"
 

@@ -77,17 +77,6 @@ def _limit_text(limit_m: float, units: str) -> str:
     return f"{mi_text} ({km_text})" if units == "mi" else f"{km_text} ({mi_text})"
 
 
-def _assign_shoes(runs: pd.DataFrame, shoes: pd.DataFrame) -> np.ndarray:
-    """Shoe name per run; runs without one go to the single default shoe (if there is one)."""
-    names = runs["shoe"].to_numpy(dtype=object, copy=True) if "shoe" in runs else np.full(len(runs), None, object)
-    missing = pd.isna(names)
-    names[missing] = None
-    defaults = shoes.loc[shoes["is_default"].astype(bool), "name"].tolist() if len(shoes) else []
-    if len(defaults) == 1:
-        names[missing] = defaults[0]
-    return names
-
-
 _EPOCH = date(1970, 1, 1)
 
 
