@@ -21,6 +21,7 @@ SPORTS = (
     "transition",
     "fitness",
     "other",
+    "unknown",
 )
 
 #: Sub-sports of running that count toward mileage (science.md C4: road, trail,
@@ -63,6 +64,9 @@ class Activity:
     gear: str | None = None
     """Gear (shoe) name when the file or export names one."""
     has_gps: bool = False
+    avg_cadence_per_min: float | None = None
+    """Average cadence as the file records it, per minute (FIT running: strides/min, i.e. half the
+    step rate; cycling: revolutions/min; TCX/GPX cadence extensions likewise); None when not recorded."""
     hr_seconds_by_bpm: dict[int, float] | None = field(default=None, compare=False)
     """Seconds spent at each whole heart rate [bpm]: enough to compute any
     per-sample TRIMP later for any resting/maximum heart rate."""

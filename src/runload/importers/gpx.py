@@ -35,7 +35,7 @@ import numpy as np
 from runload.errors import ImportFormatError
 from runload.models import Activity
 
-from .sports import infer_sport_from_name, infer_sport_from_speed, normalise_sport
+from .sports import classify_undeclared, normalise_sport
 from .tcx import parse_time
 
 #: Larger GPX inputs [bytes] are streamed instead of loaded into gpxpy.
@@ -330,11 +330,8 @@ def read_gpx(data: bytes, stream: bool | None = None) -> list[Activity]:
     notes = []
     sport, sub_sport = normalise_sport(info["type"])
     if sport is None:
-        sport, note = infer_sport_from_name(info["name"])
-        if sport is None:
-            sport, note = infer_sport_from_speed(distance, moving)
-        sport = sport or "other"
-        notes.append(note or "sport not declared; taken as other")
+        sport, note = classify_undeclared(distance, moving, name=info["name"])
+        notes.append(note)
     return [
         Activity(
             start_utc=start,

@@ -250,6 +250,18 @@ def infer_sport_from_name(name: str | None) -> tuple[str | None, str | None]:
     return sport, f"sport not declared; taken as {sport} from the activity name ({name.strip()!r})"
 
 
+def classify_undeclared(distance_m: float | None, moving_s: float | None, *, name: str | None = None,
+                        avg_cadence_per_min: float | None = None) -> tuple[str, str]:
+    """The sport of an activity whose file declares none, from its own evidence.
+
+    The one place importers ask; returns ``(sport, note)`` with a note saying what was used.
+    """
+    sport, note = infer_sport_from_name(name)
+    if sport is None:
+        sport, note = infer_sport_from_speed(distance_m, moving_s)
+    return sport or "other", note or "sport not declared; taken as other"
+
+
 def infer_sport_from_speed(distance_m: float | None, moving_s: float | None) -> tuple[str | None, str | None]:
     """Guess the sport of an untyped activity from its moving speed.
 

@@ -25,7 +25,7 @@ from defusedxml import ElementTree as SafeET
 from runload.errors import ImportFormatError
 from runload.models import Activity
 
-from .sports import infer_sport_from_speed, normalise_sport
+from .sports import classify_undeclared, normalise_sport
 
 MAX_TRACKPOINT_GAP_S = 30.0
 
@@ -170,9 +170,9 @@ def _summarise(activity_el) -> Activity | None:
     notes = []
     sport, sub_sport = normalise_sport(declared)
     if sport is None or sport == "other" and (declared or "").strip().lower() == "other":
-        guessed, note = infer_sport_from_speed(dist, moving if have_moving else None)
-        sport = guessed or "other"
-        notes.append(note or f"sport not declared (TCX Sport={declared or 'none'})")
+        sport, note = classify_undeclared(dist, moving if have_moving else None)
+        notes.append(note if note != "sport not declared; taken as other"
+                     else f"sport not declared (TCX Sport={declared or 'none'})")
     has_gps = any(p[2] for p in points)
     if sport == "running" and dist and not has_gps:
         notes.append("no GPS: distance from the watch")
