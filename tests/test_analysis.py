@@ -56,7 +56,13 @@ def test_as_of_replay_ignores_later_activities():
     assert "weekly_increase" not in {f.rule for f in early.findings}
     late = analyze(acts, None, "anna", tz="UTC", as_of=date(2024, 3, 1), config=Config())
     assert late.daily.index[-1] == pd.Timestamp("2024-03-01")  # rest days up to as_of
-    assert late.acwr["coupled"].iloc[-1] == pytest.approx(0.0)  # four weeks later: nothing in the last 7 days
+    # four weeks later with nothing imported since: no data, so no ratio is drawn over those days
+    assert np.isnan(late.acwr["coupled"].iloc[-1]) and late.acwr["status"].iloc[-1] == "data_gap"
+    assert late.weekly["no_data_days"].iloc[-1] > 0 and late.daily["status"].iloc[-1] == "no data"
+    # ... unless the log is declared complete up to as_of: then those days were rest
+    rested = analyze(acts, None, "anna", tz="UTC", as_of=date(2024, 3, 1), config=Config(),
+                     data_end=date(2024, 3, 1))
+    assert rested.acwr["coupled"].iloc[-1] == pytest.approx(0.0)
 
 
 def test_empty_and_no_runs_give_no_findings():

@@ -46,18 +46,21 @@ def test_import_prints_a_summary_and_weeks_a_table(tmp_path, season):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == (
         "Imported 14 activities for kim from 14 files: 13 runs, other sports (stored, not counted): 1 cycling.")
-    result = invoke(db, "weeks", "--format", "csv")
-    lines = result.output.splitlines()
-    assert lines[0].startswith("iso_week,week_start,distance_km,change_pct,runs,")
-    assert lines[1].startswith("2026-W10,2026-03-02,24.0,,3,")
-    assert lines[5].startswith("2026-W14,2026-03-30,33.3")
-    miles = json.loads(invoke(db, "weeks", "--units", "mi", "--format", "json").output)
+    result = invoke(db, "weeks", "--format", "csv", "--as-of", "2026-04-05")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("athlete,iso_week,week_start,status,distance_km,distance_m,runs,run_days,rest_days,")
+    assert lines[1].startswith("kim,2026-W10,2026-03-02,complete,24.0,24000.0,3,3,4,")
+    assert lines[5].startswith("kim,2026-W14,2026-03-30,complete,33.3")
+    miles = json.loads(invoke(db, "weeks", "--units", "mi", "--format", "json", "--as-of", "2026-04-05").stdout)
     assert miles[0]["distance_mi"] == pytest.approx(24.0 / 1.609344, abs=0.01)
-    table = invoke(db, "weeks").output
+    table = invoke(db, "weeks", "--as-of", "2026-04-05").output
     assert "2026-W14" in table and "+39%" in table  # 33.3 km after 24.0 km
-    md = invoke(db, "weeks", "--format", "markdown").output
+    md = invoke(db, "weeks", "--format", "markdown", "--as-of", "2026-04-05").output
     assert "| week | from | km |" in md
-    acts = invoke(db, "activities", "--format", "json").output
+    # without --as-of the table runs to today: the weeks since the last import are "no data", not rest
+    today = json.loads(invoke(db, "weeks", "--format", "json").stdout)
+    assert today[-1]["status"] == "no data" and today[-1]["rest_days"] is None and today[-1]["change_pct"] is None
+    acts = invoke(db, "activities", "--format", "json").stdout
     sports = [a["sport"] for a in json.loads(acts)]
     assert sports.count("cycling") == 1 and len(sports) == 14
 
@@ -72,7 +75,7 @@ def test_week_changes_are_signed_whole_percent():
 def test_check_exit_codes_follow_fail_on(tmp_path, season):
     db = tmp_path / "r.db"
     invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
-    found = json.loads(invoke(db, "check", "--as-of", "2026-04-06", "--format", "json").output)
+    found = json.loads(invoke(db, "check", "--as-of", "2026-04-06", "--format", "json").stdout)
     spike = [f for f in found if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
     assert spike and spike[0]["severity"] == "alert"  # 33.3 km vs 10 km: +233 %, large band
     assert spike[0]["value"] == pytest.approx(233.0, abs=0.5)
@@ -102,7 +105,7 @@ def test_bad_files_are_skipped_with_a_reason_and_exit_3(tmp_path, season):
         assert re.match(r"  \S+: \S.*", line), line
         assert "\n" not in line
     # the good files are all in
-    assert len(json.loads(invoke(db, "activities", "--format", "json").output)) == 14
+    assert len(json.loads(invoke(db, "activities", "--format", "json").stdout)) == 14
 
 
 def test_import_of_a_missing_path_is_one_sentence(tmp_path):
@@ -157,13 +160,13 @@ def test_shoes_workflow(tmp_path, season):
     assert invoke(db, "shoes", "add", "Old", "--start-distance", "290mi").exit_code == 0
     assert invoke(db, "shoes", "assign", "Old", "--from", "2026-03-01", "--to", "2026-03-15").output.startswith(
         "Old: assigned to 6 runs")
-    rows = json.loads(invoke(db, "shoes", "list", "--format", "json", "--as-of", "2026-04-06").output)
+    rows = json.loads(invoke(db, "shoes", "list", "--format", "json", "--as-of", "2026-04-06").stdout)
     (old,) = [r for r in rows if r["shoe"] == "Old"]
     # 290 mi + 2 weeks of 24 km = 466.71 + 48.0 = 514.7 km -> past 300 mi (482.8 km): check wear
     assert old["distance_km"] == pytest.approx(290 * 1.609344 + 48.0, abs=0.2)
     assert old["status"] == "check"
     assert invoke(db, "shoes", "retire", "Old", "--on", "2026-03-20").exit_code == 0
-    rows = json.loads(invoke(db, "shoes", "list", "--format", "json").output)
+    rows = json.loads(invoke(db, "shoes", "list", "--format", "json").stdout)
     assert [r["status"] for r in rows if r["shoe"] == "Old"] == ["retired"]
     assert invoke(db, "shoes", "retire", "Nope").output.startswith("Error: no shoe named 'Nope'")
 
@@ -197,7 +200,7 @@ def test_gaps_add_list_remove_and_errors(tmp_path, season):
     result = invoke(db, "gaps", "add", "--from", "2026-03-16", "--to", "2026-03-22", "--reason", "flu")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Gap 1 for kim: 2026-03-16 to 2026-03-22 (7 days, flu) is now missing data."
-    rows = json.loads(invoke(db, "gaps", "list", "--format", "json").output)
+    rows = json.loads(invoke(db, "gaps", "list", "--format", "json").stdout)
     assert rows == [{"id": 1, "from": "2026-03-16", "to": "2026-03-22", "days": 7, "reason": "flu"}]
     table = invoke(db, "gaps", "list").output
     assert "2026-03-16" in table and "flu" in table
@@ -210,7 +213,7 @@ def test_gaps_add_list_remove_and_errors(tmp_path, season):
     assert result.exit_code == EXIT_ERROR
     assert result.output.strip() == "Error: kim has no gap with id 7 (gap ids: 1); see 'runload gaps list'"
     assert invoke(db, "gaps", "remove", "1").output.strip() == "Gap 1 of kim removed."
-    assert json.loads(invoke(db, "gaps", "list", "--format", "json").output) == []
+    assert json.loads(invoke(db, "gaps", "list", "--format", "json").stdout) == []
     assert invoke(db, "gaps", "list", "--athlete", "nobody").exit_code == EXIT_ERROR
 
 
@@ -220,11 +223,11 @@ def test_check_and_shoes_and_reports_use_the_athletes_gaps(tmp_path, season):
     db = tmp_path / "r.db"
     assert invoke(db, "import", str(season), "--athlete", "kim", "--tz", "Europe/Berlin",
                   "--shoe", "Pegasus").exit_code == 0
-    before = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").output)
+    before = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").stdout)
     (spike,) = [f for f in before if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
     assert spike["severity"] == "alert" and spike["status"] == "ok"
     assert invoke(db, "gaps", "add", "--from", "2026-03-16", "--to", "2026-03-17").exit_code == 0
-    after = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").output)
+    after = json.loads(invoke(db, "check", "--format", "json", "--as-of", "2026-04-05").stdout)
     (spike,) = [f for f in after if f["rule"] == "run_spike" and f["date"] == "2026-04-05"]
     assert spike["severity"] == "info" and spike["status"] == "data_gap"
     assert "declared gap (2026-03-16 to 2026-03-17)" in spike["message"]
@@ -257,10 +260,15 @@ def test_weeks_shows_declared_gap_days_and_keeps_the_change_of_the_first_row_sho
     db = tmp_path / "r.db"
     invoke(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
     assert invoke(db, "gaps", "add", "--from", "2026-03-10", "--to", "2026-03-12", "--reason", "flu").exit_code == 0
-    rows = json.loads(invoke(db, "weeks", "--format", "json").output)
+    rows = json.loads(invoke(db, "weeks", "--format", "json", "--as-of", "2026-04-05").stdout)
     assert [r["gap_days"] for r in rows] == [0, 3, 0, 0, 0]
-    table = invoke(db, "weeks", "--weeks", "4").output  # W11..W14; W10 is cut off but still the baseline
-    assert "gap days" in table
+    # the gap week is not compared (and is no baseline for the next one); its gap days are never rest days
+    assert [r["status"] for r in rows] == ["complete", "partial", "complete", "complete", "complete"]
+    assert [r["change_pct"] for r in rows][:3] == [None, None, None] and rows[1]["rest_days"] == 2
+    table = invoke(db, "weeks", "--weeks", "4", "--as-of", "2026-04-05").output  # W11..W14
+    assert "no data" in table
     (w11,) = [line for line in table.splitlines() if line.startswith("2026-W11")]
-    assert w11.split()[3] == "0%" and w11.split()[-1] == "3"  # 24.0 km after 24.0 km; 3 gap days
-    assert "gap days" not in invoke(db, "weeks", "--weeks", "1").output  # no gap in the week shown
+    assert w11.split()[3] == "–" and w11.split()[-2:] == ["partial", "3"]
+    (w13,) = [line for line in table.splitlines() if line.startswith("2026-W13")]
+    assert w13.split()[3] == "0%"  # 24.0 km after 24.0 km (W12, a complete week)
+    assert "no data" not in invoke(db, "weeks", "--weeks", "1", "--as-of", "2026-04-05").output

@@ -30,7 +30,7 @@ def season_db(tmp_path_factory):
             args += ["--shoe", "Pegasus 40"]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
-        outputs[name] = json.loads(result.output)
+        outputs[name] = json.loads(result.stdout)
     return db, outputs
 
 
@@ -60,7 +60,7 @@ def test_weekly_table_matches_the_plan(season_db, athlete):
     result = CliRunner().invoke(cli, ["--db", str(db), "weeks", "--athlete", athlete, "--format", "json",
                                       "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
-    got = {row["iso_week"]: row for row in json.loads(result.output)}
+    got = {row["iso_week"]: row for row in json.loads(result.stdout)}
     for week in EXPECTED["athletes"][athlete]["weeks"]:
         row = got[week["week"]]
         assert row["distance_km"] * 1000 == pytest.approx(week["distance_m"], abs=week["distance_tolerance_m"] + 1)
@@ -68,14 +68,14 @@ def test_weekly_table_matches_the_plan(season_db, athlete):
         # a partial week counts rest days so far: Sun 2026-11-22 (planned rest) is after AS_OF
         days_after_as_of = 0 if week["complete"] else 1
         assert row["rest_days"] == week["rest_days"] - days_after_as_of
-        assert row["complete"] == week["complete"]
+        assert (row["status"] == "complete") == week["complete"]
 
 
 def test_check_lists_exactly_the_planted_load_errors(season_db):
     db, _ = season_db
     result = CliRunner().invoke(cli, ["--db", str(db), "check", "--all", "--as-of", AS_OF, "--format", "json"])
     assert result.exit_code == 0, result.output
-    findings = json.loads(result.output)
+    findings = json.loads(result.stdout)
     for name, info in EXPECTED["athletes"].items():
         mine = [f for f in findings if f["athlete"] == name]
         planted = {(f["rule"], f["date"]) for f in info["findings"]}
@@ -105,7 +105,7 @@ def test_replaying_the_season_before_the_jump_has_no_increase_flag(season_db):
     result = CliRunner().invoke(cli, ["--db", str(db), "check", "--athlete", "alex", "--as-of", "2026-09-27",
                                       "--format", "json"])
     assert result.exit_code == 0
-    assert [f for f in json.loads(result.output) if f["rule"] == "weekly_increase"] == []
+    assert [f for f in json.loads(result.stdout) if f["rule"] == "weekly_increase"] == []
 
 
 def test_shoes_list_shows_status_and_forecast(season_db):
@@ -113,7 +113,7 @@ def test_shoes_list_shows_status_and_forecast(season_db):
     result = CliRunner().invoke(cli, ["--db", str(db), "shoes", "list", "--all", "--as-of", AS_OF,
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
-    rows = {(r["athlete"], r["shoe"]): r for r in json.loads(result.output)}
+    rows = {(r["athlete"], r["shoe"]): r for r in json.loads(result.stdout)}
     for name, info in EXPECTED["athletes"].items():
         for shoe, want in info["shoes"].items():
             row = rows[(name, shoe)]
@@ -128,5 +128,5 @@ def test_importing_the_season_again_adds_nothing(season_db):
     result = CliRunner().invoke(cli, ["--db", str(db), "import", str(SAMPLES.parent / info["source"]),
                                       "--athlete", "alex", "--format", "json"])
     assert result.exit_code == 0
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     assert out["imported"] == 0 and out["duplicates"] == [] and out["unchanged"] == info["counts"]["files"]

@@ -94,16 +94,3 @@ def test_empty_input_gives_empty_tables():
 def test_unknown_time_zone_is_a_clear_error():
     with pytest.raises(ConfigError, match="unknown time zone 'Mars/Base'"):
         tables.check_timezone("Mars/Base")
-
-
-def test_gap_days_by_week_counts_declared_days_inside_each_week():
-    from datetime import date
-
-    gaps = pd.DataFrame({"from_date": [date(2026, 9, 19), date(2026, 9, 30)],
-                         "to_date": [date(2026, 9, 23), date(2026, 9, 30)]})
-    mondays = pd.DatetimeIndex(["2026-09-14", "2026-09-21", "2026-09-28"])
-    # Sat 19 + Sun 20 in W38; Mon 21..Wed 23 in W39; Wed 30 in W40
-    assert tables.gap_days_by_week(gaps, mondays) == [2, 3, 1]
-    # only days inside the log count
-    assert tables.gap_days_by_week(gaps, mondays, first=date(2026, 9, 20)) == [1, 3, 1]
-    assert tables.gap_days_by_week(None, mondays) == [0, 0, 0]

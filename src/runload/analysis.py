@@ -104,6 +104,7 @@ def analyze(
     only: Iterable[str] | None = None,
     log_start: date | str | None = None,
     gaps: pd.DataFrame | None = None,
+    data_end: date | str | None = None,
 ) -> Analysis:
     """Analyse one athlete's log as it stood on ``as_of``.
 
@@ -131,14 +132,17 @@ def analyze(
         User-declared gaps (watch not worn, illness) with ``from_date`` and
         ``to_date`` (:meth:`runload.store.Store.gaps_frame`). Their days are
         missing (science.md C3): windows touching one get status ``data_gap``
-        in the rules and in the display tables; ``weekly`` gets ``gap_days``.
+        in the rules and in the display tables; ``weekly`` counts them in ``gap_days``.
+    data_end : date, optional
+        The last day the log covers (default: the newest activity's local
+        date); later days up to ``as_of`` are *no data*, never rest.
 
     An athlete with no runs gives an Analysis with empty tables and no
     findings other than shoe reminders (a shoe's start distance alone can
     reach its check distance).
     """
     rules_only = check(activities, shoes, athlete, tz=tz, as_of=as_of, config=config, only=only,
-                       log_start=log_start, gaps=gaps)
+                       log_start=log_start, gaps=gaps, data_end=data_end)
     ctx, cfg, findings = rules_only.context, rules_only.config, rules_only.findings
     gap_days = ctx.gap_days if ctx.has_gaps else None
     if ctx.n_days == 0:
@@ -150,10 +154,6 @@ def analyze(
     gap_week = ctx.week_gap if ctx.has_gaps else None
     weekly["acwr_weekly"] = (weekly_acwr(ctx.weekly, gap_week=gap_week)["ratio"].to_numpy() if len(weekly)
                              else pd.Series(dtype=float))
-    if gaps is not None:
-        starts, _ = ctx.week_starts
-        weekly["gap_days"] = (np.add.reduceat(ctx.gap_days.astype(np.int64), starts) if len(weekly)
-                              else pd.Series(dtype="int64"))
     pmc, pmc_note = pmc_for(ctx, cfg)
     shoes_out = ctx.cached(("shoe_status", cfg), lambda: shoe_status(ctx, cfg))
     return Analysis(
@@ -186,6 +186,7 @@ def check(
     only: Iterable[str] | None = None,
     log_start: date | str | None = None,
     gaps: pd.DataFrame | None = None,
+    data_end: date | str | None = None,
 ) -> Check:
     """Only the rules of :func:`analyze` (same arguments, same findings).
 
@@ -194,9 +195,10 @@ def check(
     shoes no rule asked about. ``runload check`` uses this.
     """
     base = config if config is not None else load_config()
-    cfg = base.for_athlete(athlete)
+    # a config resolved for this athlete already (the service layer's) keeps its resolved units and zone
+    cfg = base if getattr(base, "athlete", None) == athlete else base.for_athlete(athlete)
     ctx = build_context(activities, shoes, athlete, cfg, tz=tz or cfg.timezone, as_of=as_of, log_start=log_start,
-                        gaps=gaps)
+                        gaps=gaps, data_end=data_end)
     return Check(athlete=athlete, as_of=ctx.as_of, findings=run_rules(ctx, cfg, only=only), context=ctx)
 
 

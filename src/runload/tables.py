@@ -1,24 +1,33 @@
-"""Daily and weekly running tables (pure pandas; no I/O).
+"""The calendar: local dates, ISO weeks, the daily and weekly tables, declared gaps and coverage.
 
-Conventions (science.md §0):
+This is runload's one calendar engine. The rules (:mod:`runload.rules.context`),
+the service layer, every command and the reports take their days and weeks
+from here, so one run lands in the same ISO week everywhere. Conventions
+(docs/method.md, "Conventions"):
 
-* C1 — a run counts on the *local* calendar date of its start, in the athlete's
-  IANA time zone; without one, in the offset the file recorded; else in UTC.
-* C2 — weeks are ISO 8601 weeks, Monday to Sunday. A week is *complete* when its
-  Monday is on or after the first day of the log and its Sunday on or before
-  ``as_of``.
-* C3 — the daily series is contiguous, a day without a run is a rest day with 0.
-* C4 — only running counts toward distance; other sports are counted apart.
+* **Local day.** A run counts on the local calendar date of its start in the
+  athlete's IANA time zone (:func:`local_ns`, the only local-date code). Without
+  a zone, the offset the file recorded, else UTC (the service layer always
+  resolves a zone; the fallback is for direct library use).
+* **ISO weeks**, Monday to Sunday. A week is *complete* when its Monday is on or
+  after the first day of the log and its Sunday on or before ``as_of``.
+* **Daily series.** Contiguous days from the first run to ``as_of``; several runs
+  on one day are summed. A day is a *run day* when a run of that day has a
+  distance or a moving time (a run recorded without distance, heart rate only,
+  is still a run); a *rest day* is a recorded day that is not a run day.
+  Declared gap days and the days after the newest activity (*no data*) are
+  never rest days (see :class:`runload.rules.context.LoadContext`).
+* Only running counts toward distance; other sports are counted apart.
 
-The input is the activities frame the store returns
-(:meth:`runload.store.Store.activities_frame`), one row per stored activity with
-at least ``start_utc`` (datetime64 UTC), ``sport``, ``distance_m``, ``moving_s``,
-``ascent_m`` and ``utc_offset_s``.
+Everything is vectorised with numpy on day numbers (days since 1970-01-01),
+which keeps a five-year log in milliseconds. The first implementation
+(plain pandas groupby) lives on in the tests as an oracle.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -39,8 +48,8 @@ WEEKLY_COLUMNS = (
     "distance_m",
     "runs",
     "run_days",
-    "rest_days",
     "days",
+    "rest_days",
     "moving_s",
     "longest_run_m",
     "elevation_gain_m",
@@ -48,7 +57,11 @@ WEEKLY_COLUMNS = (
     "complete",
 )
 
+EPOCH = date(1970, 1, 1)
+NS_PER_DAY = 86_400 * 10**9
 
+
+# ---- zones and days -------------------------------------------------------------------
 def check_timezone(tz: str | None) -> str | None:
     """Return ``tz`` if it is a known IANA zone (or None); raise ConfigError otherwise."""
     if tz is None or tz == "":
@@ -62,27 +75,72 @@ def check_timezone(tz: str | None) -> str | None:
     return tz
 
 
-def local_dates(activities: pd.DataFrame, tz: str | None = None) -> pd.Series:
-    """Local calendar date (naive midnight ``Timestamp``) of each activity's start.
+def today_in(tz: str | None) -> date:
+    """Today's date in ``tz`` (the machine's local date without a zone)."""
+    if tz:
+        return datetime.now(ZoneInfo(tz)).date()
+    return date.today()
 
-    With ``tz`` every start is converted to that zone (DST-safe, per instant).
-    Without it the offset the file recorded (``utc_offset_s``) is used, and UTC
+
+def day_no(value) -> int:
+    """A date (or anything ``pd.Timestamp`` reads) as days since 1970-01-01."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        value = pd.Timestamp(value).date()
+    return (value - EPOCH).days
+
+
+def day_of(no: int) -> date:
+    """The date of a day number (days since 1970-01-01)."""
+    return EPOCH + timedelta(days=int(no))
+
+
+def local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC start, naive local start) of each activity as int64 ns since the epoch.
+
+    With ``tz`` every start is converted to that zone (DST-safe, per instant);
+    without it the offset the file recorded (``utc_offset_s``) is used, and UTC
     where the file recorded none.
     """
-    starts = pd.to_datetime(activities["start_utc"], utc=True)
+    col = activities["start_utc"]
+    if isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dtype.tz) == "UTC":
+        starts = pd.DatetimeIndex(col).as_unit("ns")  # already UTC: skip the parsing of to_datetime
+    else:
+        starts = pd.DatetimeIndex(pd.to_datetime(col, utc=True)).as_unit("ns")
+    utc_ns = starts.asi8
     if tz:
-        return starts.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    offset = pd.to_timedelta(
-        pd.to_numeric(activities.get("utc_offset_s"), errors="coerce").fillna(0), unit="s"
-    ) if "utc_offset_s" in activities else pd.Timedelta(0)
-    return (starts.dt.tz_localize(None) + offset).dt.normalize()
+        loc = starts.tz_convert(tz).tz_localize(None).asi8
+    elif "utc_offset_s" in activities:
+        off = pd.to_numeric(activities["utc_offset_s"], errors="coerce").to_numpy(float)
+        loc = utc_ns + (np.nan_to_num(off) * 1e9).astype(np.int64)
+    else:
+        loc = utc_ns
+    return utc_ns, loc
+
+
+def local_dates(activities: pd.DataFrame, tz: str | None = None) -> pd.Series:
+    """Local calendar date (naive midnight ``Timestamp``) of each activity's start (see :func:`local_ns`)."""
+    if len(activities) == 0:
+        return pd.Series(dtype="datetime64[ns]", index=activities.index)
+    _, loc = local_ns(activities, tz)
+    return pd.Series((loc // NS_PER_DAY * NS_PER_DAY).astype("datetime64[ns]"), index=activities.index)
+
+
+def numeric(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """A column as float with NaN (and a missing column) as 0."""
+    if col not in frame:
+        return np.zeros(len(frame))
+    values = frame[col]
+    if values.dtype == np.float64:  # fast path: fillna(0.0) on a float column
+        out = values.to_numpy(dtype=float, copy=True)
+        out[np.isnan(out)] = 0.0
+        return out
+    return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(float)
 
 
 def runs_frame(activities: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
-    """Running activities only, oldest first, with a ``local_date`` column added.
-
-    Returns a new frame; the input is not changed.
-    """
+    """Running activities only, oldest first, with a ``local_date`` column added (a new frame)."""
     if activities.empty:
         out = activities.copy()
         out["local_date"] = pd.Series(dtype="datetime64[ns]")
@@ -96,24 +154,63 @@ def runs_frame(activities: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
 def _as_timestamp(day: date | str | pd.Timestamp | None) -> pd.Timestamp | None:
     if day is None:
         return None
-    return pd.Timestamp(day).tz_localize(None).normalize() if pd.Timestamp(day).tzinfo else pd.Timestamp(day).normalize()
+    ts = pd.Timestamp(day)
+    return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
+
+
+# ---- the daily table ------------------------------------------------------------------
+def daily_index(first_day: int, last_day: int) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
+                            name="date", freq="D")
+
+
+def daily_arrays(day: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, moving_s: np.ndarray,
+                 ascent_m: np.ndarray, first_day: int, last_day: int) -> dict[str, np.ndarray]:
+    """The columns of the daily table as numpy arrays, days ``first_day..last_day`` (day numbers).
+
+    ``ran`` is True on a run day: a run of that day has a distance or a moving time.
+    """
+    n = last_day - first_day + 1
+    pos = day - first_day
+    inside = (pos >= 0) & (pos < n)
+    run = inside & is_run
+    other = inside & ~is_run
+    rp = pos[run]
+    longest = np.zeros(n)
+    np.maximum.at(longest, rp, distance_m[run])
+    real = run & ((distance_m > 0) | (moving_s > 0))
+    return {
+        "distance_m": np.bincount(rp, weights=distance_m[run], minlength=n).astype("float64"),
+        "runs": np.bincount(rp, minlength=n).astype("int64"),
+        "moving_s": np.bincount(rp, weights=moving_s[run], minlength=n).astype("float64"),
+        "elevation_gain_m": np.bincount(rp, weights=ascent_m[run], minlength=n).astype("float64"),
+        "longest_run_m": longest,
+        "other_sports": np.bincount(pos[other], minlength=n).astype("int64"),
+        "ran": np.bincount(pos[real], minlength=n) > 0,
+    }
+
+
+def _empty_daily() -> pd.DataFrame:
+    cols = {c: pd.Series(dtype="float64" if c.endswith(("_m", "_s")) else "int64") for c in DAILY_COLUMNS}
+    cols["ran"] = pd.Series(dtype=bool)
+    return pd.DataFrame(cols, index=pd.DatetimeIndex([], name="date"))
 
 
 def daily(
-    activities: pd.DataFrame,
+    activities: pd.DataFrame | None,
     tz: str | None = None,
     start: date | str | None = None,
     end: date | str | None = None,
 ) -> pd.DataFrame:
-    """One row per local calendar date, rest days included as zeros.
+    """One row per local calendar date, days without a run included as zeros.
 
     Parameters
     ----------
     activities : DataFrame
-        Stored activities (see module docstring); other sports are counted in
-        ``other_sports`` only.
+        Stored activities (``start_utc``, ``sport``, ``distance_m``, ``moving_s``,
+        ``ascent_m``, ``utc_offset_s``); other sports are counted in ``other_sports``.
     tz : str, optional
-        The athlete's IANA time zone (C1).
+        The athlete's IANA time zone.
     start, end : date, optional
         First and last day of the table. Default: the first activity's local
         date to the last one's. Activities outside are dropped.
@@ -122,60 +219,28 @@ def daily(
     -------
     DataFrame indexed by ``date`` (naive midnight, daily frequency) with
     ``distance_m`` [m], ``runs``, ``moving_s`` [s], ``elevation_gain_m`` [m],
-    ``longest_run_m`` [m] and ``other_sports`` (count of non-running activities).
+    ``longest_run_m`` [m], ``other_sports`` and ``ran`` (a run day).
     """
     acts = activities if activities is not None else pd.DataFrame()
-    if acts.empty:
-        dates = pd.Series(dtype="datetime64[ns]")
+    if len(acts) == 0 or "start_utc" not in acts:
+        if start is None or end is None:
+            return _empty_daily()
+        day = is_run = np.zeros(0, dtype=np.int64)
+        distance = moving = ascent = np.zeros(0)
     else:
-        dates = local_dates(acts, tz)
-    first = _as_timestamp(start)
-    last = _as_timestamp(end)
-    if first is None:
-        first = dates.min() if len(dates) else None
-    if last is None:
-        last = dates.max() if len(dates) else None
-    if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first:
-        empty = pd.DataFrame(
-            {c: pd.Series(dtype="float64" if c.endswith(("_m", "_s")) else "int64") for c in DAILY_COLUMNS},
-            index=pd.DatetimeIndex([], name="date"),
-        )
-        return empty
-    index = pd.date_range(first, last, freq="D", name="date")
-    if acts.empty:
-        frame = pd.DataFrame(index=index)
-        for c in DAILY_COLUMNS:
-            frame[c] = 0.0 if c.endswith(("_m", "_s")) else 0
-        return frame
-
-    work = pd.DataFrame(
-        {
-            "date": dates.to_numpy(),
-            "is_run": (acts["sport"] == "running").to_numpy(),
-            "distance_m": pd.to_numeric(acts["distance_m"], errors="coerce").fillna(0.0).to_numpy(),
-            "moving_s": pd.to_numeric(acts.get("moving_s"), errors="coerce").fillna(0.0).to_numpy()
-            if "moving_s" in acts
-            else 0.0,
-            "elevation_gain_m": pd.to_numeric(acts.get("ascent_m"), errors="coerce").fillna(0.0).to_numpy()
-            if "ascent_m" in acts
-            else 0.0,
-        }
-    )
-    work = work[(work["date"] >= first) & (work["date"] <= last)]
-    runs = work[work["is_run"]]
-    grouped = runs.groupby("date")
-    frame = pd.DataFrame(index=index)
-    frame["distance_m"] = grouped["distance_m"].sum().reindex(index, fill_value=0.0).astype("float64")
-    frame["runs"] = grouped.size().reindex(index, fill_value=0).astype("int64")
-    frame["moving_s"] = grouped["moving_s"].sum().reindex(index, fill_value=0.0).astype("float64")
-    frame["elevation_gain_m"] = grouped["elevation_gain_m"].sum().reindex(index, fill_value=0.0).astype("float64")
-    frame["longest_run_m"] = grouped["distance_m"].max().reindex(index, fill_value=0.0).astype("float64")
-    frame["other_sports"] = (
-        work[~work["is_run"]].groupby("date").size().reindex(index, fill_value=0).astype("int64")
-    )
-    return frame
+        _, loc = local_ns(acts, tz)
+        day = loc // NS_PER_DAY
+        is_run = (acts["sport"] == "running").to_numpy(bool)
+        distance, moving, ascent = numeric(acts, "distance_m"), numeric(acts, "moving_s"), numeric(acts, "ascent_m")
+    first = day_no(start) if start is not None else (int(day.min()) if len(day) else None)
+    last = day_no(end) if end is not None else (int(day.max()) if len(day) else None)
+    if first is None or last is None or last < first:
+        return _empty_daily()
+    arrays = daily_arrays(day, np.asarray(is_run, dtype=bool), distance, moving, ascent, first, last)
+    return pd.DataFrame(arrays, index=daily_index(first, last))
 
 
+# ---- weeks ----------------------------------------------------------------------------
 def week_start(day: pd.Timestamp | date) -> pd.Timestamp:
     """The Monday of the ISO week holding ``day``."""
     ts = pd.Timestamp(day).normalize()
@@ -188,10 +253,23 @@ def iso_week_label(monday: pd.Timestamp | date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def iso_week_label_no(monday_no: int) -> str:
+    """``"2026-W07"`` for a Monday given in days since 1970-01-01."""
+    y, w, _ = day_of(monday_no).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def iso_week_labels(mondays: pd.DatetimeIndex) -> list[str]:
+    """``"2026-W07"`` for each Monday (vectorised ISO 8601: the week's Thursday fixes the year)."""
+    thursday = mondays.to_numpy().astype("datetime64[D]") + 3
+    year_start = thursday.astype("datetime64[Y]")
+    week = (thursday - year_start.astype("datetime64[D]")).astype(np.int64) // 7 + 1
+    year = year_start.astype(np.int64) + 1970
+    return [f"{y}-W{w:02d}" for y, w in zip(year.tolist(), week.tolist())]
+
+
 def parse_iso_week(text: str) -> pd.Timestamp:
     """The Monday of an ISO week written ``2026-W07`` (or ``2026W07``)."""
-    import re
-
     m = re.fullmatch(r"\s*(\d{4})-?W(\d{1,2})\s*", text, re.I)
     if not m:
         raise ConfigError(f"{text!r} is not an ISO week; write it like 2026-W07")
@@ -202,17 +280,34 @@ def parse_iso_week(text: str) -> pd.Timestamp:
     return pd.Timestamp(monday)
 
 
-def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None) -> pd.DataFrame:
+def week_starts(first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each ISO week's first day in a daily table starting on ``first_day``, its Monday)."""
+    if n_days == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    offset0 = (first_day + 3) % 7  # 1970-01-01 was a Thursday
+    week_no = (np.arange(n_days) + offset0) // 7
+    starts = np.flatnonzero(np.r_[True, week_no[1:] != week_no[:-1]])
+    return starts, (first_day - offset0) + week_no[starts] * 7
+
+
+def week_bounds(index: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """For a contiguous daily index: positions where each ISO week starts, and its Monday."""
+    if len(index) == 0:
+        return np.zeros(0, dtype=np.int64), pd.DatetimeIndex([], name="week_start")
+    starts, monday_no = week_starts(day_no(index[0]), len(index))
+    return starts, pd.DatetimeIndex(monday_no.astype("datetime64[D]").astype("datetime64[ns]"), name="week_start")
+
+
+def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None,
+           complete: np.ndarray | None = None) -> pd.DataFrame:
     """One row per ISO week (Monday start) from a :func:`daily` frame.
 
-    Weeks without running are rows of zeros. ``days`` is how many days of the
-    week lie inside the daily table; ``rest_days`` counts only those. A week is
+    ``days`` is how many days of the week lie inside the daily table;
+    ``run_days`` counts run days (``ran``; without that column, days with
+    running distance) and ``rest_days`` the other days of the table. A week is
     ``complete`` when all seven days lie inside the log and its Sunday is on or
-    before ``as_of`` (default: the last day of the daily table) (C2).
-
-    Columns: ``iso_week``, ``distance_m`` [m], ``runs``, ``run_days``,
-    ``rest_days``, ``days``, ``moving_s`` [s], ``longest_run_m`` [m],
-    ``elevation_gain_m`` [m], ``other_sports``, ``complete``.
+    before ``as_of`` (default: the last day of the table), unless ``complete``
+    (bool per week) is given.
     """
     if daily_frame.empty:
         return pd.DataFrame(
@@ -220,63 +315,93 @@ def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None) -> pd.Dat
              for c in WEEKLY_COLUMNS},
             index=pd.DatetimeIndex([], name="week_start"),
         )
-    log_start = daily_frame.index.min()
-    last_day = daily_frame.index.max()
-    cutoff = _as_timestamp(as_of) if as_of is not None else last_day
-    mondays = daily_frame.index - pd.to_timedelta(daily_frame.index.day_of_week, unit="D")
-    g = daily_frame.groupby(mondays)
-    out = pd.DataFrame(index=pd.DatetimeIndex(g.size().index, name="week_start"))
-    out["iso_week"] = [iso_week_label(m) for m in out.index]
-    out["distance_m"] = g["distance_m"].sum()
-    out["runs"] = g["runs"].sum().astype("int64")
-    # a rest day is a day with zero running distance (science.md §2), even if a run record exists
-    out["run_days"] = (daily_frame["distance_m"] > 0).groupby(mondays).sum().astype("int64")
-    out["days"] = g.size().astype("int64")
-    out["rest_days"] = (out["days"] - out["run_days"]).astype("int64")
-    out["moving_s"] = g["moving_s"].sum()
-    out["longest_run_m"] = g["longest_run_m"].max()
-    out["elevation_gain_m"] = g["elevation_gain_m"].sum()
-    out["other_sports"] = g["other_sports"].sum().astype("int64")
-    sundays = out.index + pd.Timedelta(days=6)
-    out["complete"] = np.asarray((out.index >= log_start) & (sundays <= min(cutoff, last_day)), dtype=bool)
-    return out
+    idx = daily_frame.index
+    first = idx[0]
+    n = len(idx)
+    starts, mondays = week_bounds(idx)
+    runs = daily_frame["runs"].to_numpy()
+    ran = daily_frame["ran"].to_numpy(bool) if "ran" in daily_frame else daily_frame["distance_m"].to_numpy() > 0
+    run_days = np.add.reduceat(ran.astype(np.int64), starts)
+    days = np.diff(np.r_[starts, n]).astype("int64")
+    if complete is None:
+        cutoff = min(_as_timestamp(as_of) if as_of is not None else idx[-1], idx[-1])
+        complete = np.asarray((mondays >= first) & (mondays + pd.Timedelta(days=6) <= cutoff), dtype=bool)
+    return pd.DataFrame(
+        {
+            "iso_week": iso_week_labels(mondays),
+            "distance_m": np.add.reduceat(daily_frame["distance_m"].to_numpy(float), starts),
+            "runs": np.add.reduceat(runs, starts).astype("int64"),
+            "run_days": run_days.astype("int64"),
+            "days": days,
+            "rest_days": (days - run_days).astype("int64"),
+            "moving_s": np.add.reduceat(daily_frame["moving_s"].to_numpy(float), starts),
+            "longest_run_m": np.maximum.reduceat(daily_frame["longest_run_m"].to_numpy(float), starts),
+            "elevation_gain_m": np.add.reduceat(daily_frame["elevation_gain_m"].to_numpy(float), starts),
+            "other_sports": np.add.reduceat(daily_frame["other_sports"].to_numpy(), starts).astype("int64"),
+            "complete": np.asarray(complete, dtype=bool),
+        },
+        index=mondays,
+    )
 
 
-def gap_days_by_week(gaps: pd.DataFrame | None, mondays: pd.DatetimeIndex,
-                     first: date | None = None, last: date | None = None) -> list[int]:
-    """How many declared gap days (``from_date``..``to_date``, inclusive) fall in each ISO week
-    starting on ``mondays``, counting only days from ``first`` to ``last`` when given."""
-    counts = [0] * len(mondays)
-    if gaps is None or gaps.empty or not len(mondays):
-        return counts
-    lo = pd.Timestamp(first) if first is not None else None
-    hi = pd.Timestamp(last) if last is not None else None
-    for start, end in zip(gaps["from_date"], gaps["to_date"]):
-        a, b = pd.Timestamp(start), pd.Timestamp(end)
-        if lo is not None:
-            a = max(a, lo)
-        if hi is not None:
-            b = min(b, hi)
-        for i, monday in enumerate(mondays):
-            days = (min(b, monday + pd.Timedelta(days=6)) - max(a, monday)).days + 1
-            if days > 0:
-                counts[i] += days
-    return counts
+# ---- declared gaps --------------------------------------------------------------------
+def gap_intervals(gaps) -> tuple[np.ndarray, np.ndarray]:
+    """Declared gaps as merged, sorted, disjoint day-number intervals ``(lo, hi)`` (inclusive).
 
-
-def date_range_for(activities: pd.DataFrame, tz: str | None, as_of: date | None = None) -> tuple[date, date] | None:
-    """(first running date, last day) of an athlete's log; None when there is no run.
-
-    The last day is ``as_of`` when given, else the latest activity's local date.
+    ``gaps``: None, a DataFrame with ``from_date`` and ``to_date`` (as
+    :meth:`runload.store.Store.gaps_frame`; dates, ISO strings or Timestamps),
+    or an iterable of ``(from_date, to_date)`` pairs. Reversed pairs raise ValueError.
     """
-    runs = runs_frame(activities, tz)
-    if runs.empty:
-        return None
-    first = runs["local_date"].min().date()
-    last = as_of if as_of is not None else local_dates(activities, tz).max().date()
-    if last < first:
-        return None
-    return first, last
+    if gaps is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if isinstance(gaps, pd.DataFrame):
+        pairs = list(zip(gaps["from_date"].tolist(), gaps["to_date"].tolist())) if len(gaps) else []
+    else:
+        pairs = [tuple(p) for p in gaps]
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo = np.array([day_no(a) for a, _ in pairs], dtype=np.int64)
+    hi = np.array([day_no(b) for _, b in pairs], dtype=np.int64)
+    return merge_intervals(lo, hi)
+
+
+def merge_intervals(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day-number intervals (inclusive) merged where they touch or overlap, sorted."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    if lo.size == 0:
+        return lo, hi
+    if (hi < lo).any():
+        raise ValueError("a gap ends before it starts")
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi)
+    new = np.r_[True, lo[1:] > reach[:-1] + 1]  # touching or overlapping intervals merge
+    return lo[new], np.maximum.reduceat(hi, np.flatnonzero(new))
+
+
+def gaps_touch(gap_lo: np.ndarray, gap_hi: np.ndarray, lo_day, hi_day) -> np.ndarray:
+    """Bool per window ``lo_day .. hi_day`` (inclusive day numbers): it meets one of the merged
+    gap intervals (O(n log k))."""
+    lo_day = np.asarray(lo_day, dtype=np.int64)
+    hi_day = np.asarray(hi_day, dtype=np.int64)
+    if gap_lo.size == 0:
+        return np.zeros(lo_day.shape, dtype=bool)
+    k = np.searchsorted(gap_hi, lo_day, side="left")  # first gap ending on or after the window's start
+    inside = k < gap_lo.size
+    return inside & (gap_lo[np.minimum(k, gap_lo.size - 1)] <= hi_day)
+
+
+def interval_days(lo: np.ndarray, hi: np.ndarray, first_day: int, n_days: int) -> np.ndarray:
+    """Bool per day of a table starting on ``first_day``: the day lies in one of the intervals."""
+    mark = np.zeros(n_days + 1, dtype=np.int64)
+    if n_days and lo.size:
+        a = np.clip(lo - first_day, 0, n_days)
+        b = np.clip(hi - first_day + 1, 0, n_days)
+        keep = b > a
+        np.add.at(mark, a[keep], 1)
+        np.add.at(mark, b[keep], -1)
+    return np.cumsum(mark[:n_days]) > 0
 
 
 __all__ = [
@@ -284,10 +409,13 @@ __all__ = [
     "weekly",
     "runs_frame",
     "local_dates",
+    "local_ns",
     "week_start",
     "iso_week_label",
+    "iso_week_labels",
     "parse_iso_week",
     "check_timezone",
-    "date_range_for",
-    "gap_days_by_week",
+    "today_in",
+    "gap_intervals",
+    "gaps_touch",
 ]

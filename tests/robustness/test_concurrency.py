@@ -44,7 +44,7 @@ def test_reader_never_sees_half_a_file(tmp_path):
     # create the store and the athlete first, so the reader has something to open from the start
     seed = tmp_path / "seed"
     make_folder(seed, 1, start=500)
-    assert run_cli(["import", str(seed), "--athlete", "ann"], db).returncode == 0
+    assert run_cli(["import", str(seed), "--athlete", "ann", "--tz", "UTC"], db).returncode == 0
 
     writer = subprocess.Popen([RUNLOAD, "import", str(root), "--athlete", "ann", "--jobs", "2"], env=cli_env(db),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -76,7 +76,8 @@ def ctx_for(activities: pd.DataFrame, as_of: date | None = None, cfg: Config | N
             as_of = pd.to_datetime(activities["start_utc"]).max().tz_convert(tz or "UTC").date()
         else:
             as_of = D35_START
-    return build_context(activities, shoes, athlete, cfg, tz=tz, as_of=as_of)
+    # the fixtures describe complete logs: every day up to as_of without a run is a rest day
+    return build_context(activities, shoes, athlete, cfg, tz=tz, as_of=as_of, data_end=as_of)
 
 
 def d35_ctx(cfg: Config | None = None):

@@ -40,7 +40,7 @@ def ctx(km, gap_pairs=(), as_of=None, cfg=None):
         from runload.rules.context import build_context
 
         c = build_context(daily_runs(km), None, "test", cfg or Config(), tz="UTC", as_of=c.as_of,
-                          gaps=gaps(*gap_pairs))
+                          gaps=gaps(*gap_pairs), data_end=c.as_of)
     return c
 
 
@@ -61,8 +61,13 @@ def test_context_marks_gap_days_and_weeks_and_ignores_gaps_outside_the_log():
     assert c.window_touches_gap(7)[15:21].tolist() == [False] + [True] * 5  # t = 16 .. 20 (as_of)
     assert c.window_touches_gap(3, lag=2)[15:21].tolist() == [False] * 3 + [True] * 3  # days t-4 .. t-2
     assert c.gap_list()[0] == (day(-10), day(-3))
-    # the tables are unchanged by gaps: gap days keep what was recorded
-    pd.testing.assert_frame_equal(c.daily, ctx(WEEK * 3).daily)
+    # the tables keep what was recorded on gap days; only the day's status says "gap" (never "rest")
+    plain = ctx(WEEK * 3).daily
+    pd.testing.assert_frame_equal(c.daily.drop(columns="status"), plain.drop(columns="status"))
+    changed = (c.daily["status"] != plain["status"]).to_numpy().nonzero()[0].tolist()
+    assert changed == [17] and c.daily["status"].iloc[17] == "gap" and plain["status"].iloc[17] == "rest"
+    assert c.daily["status"].iloc[16] == "run"  # a run recorded inside a gap still counts as a run day
+    assert c.weekly["gap_days"].tolist() == [0, 0, 3] and c.weekly["rest_days"].tolist() == [3, 3, 2]
 
 
 def test_no_gaps_is_the_default_and_costs_nothing():
@@ -235,7 +240,7 @@ def test_analyze_with_empty_gaps_equals_no_gaps():
     assert [f.to_json() for f in a.findings] == [f.to_json() for f in b.findings]
     pd.testing.assert_frame_equal(a.acwr, b.acwr)
     pd.testing.assert_frame_equal(a.monotony, b.monotony)
-    assert b.weekly["gap_days"].sum() == 0 and "gap_days" not in a.weekly
+    assert b.weekly["gap_days"].sum() == 0 and a.weekly["gap_days"].sum() == 0
     assert b.gaps == []
 
 

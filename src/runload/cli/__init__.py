@@ -9,6 +9,7 @@ Exit codes (also in the README and ``runload --help``):
 3     ``import`` finished but some files were skipped (each listed with its reason)
 4     ``summary``/``check --fail-on``: a finding at ``warning`` level (none higher)
 5     ``summary``/``check --fail-on``: a finding at ``alert`` level
+7     ``summary``: the week has no data (no activity recorded since an earlier date)
 130   interrupted (Ctrl-C)
 ====  ==================================================================
 """
@@ -29,6 +30,7 @@ EXIT_USAGE = 2
 EXIT_SKIPPED = 3
 EXIT_WARNING = 4
 EXIT_ALERT = 5
+EXIT_NO_DATA = 7
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """\b
@@ -39,6 +41,7 @@ Exit codes:
   3  import finished but some files were skipped
   4  summary/check --fail-on: a warning was found (no alert)
   5  summary/check --fail-on: an alert was found
+  7  summary: no data in the week (check that the import works)
   130 interrupted
 """
 

@@ -10,7 +10,8 @@ from runload import tables
 from runload.analysis import CHECK_COLUMNS, check
 from runload.cli import cli
 from runload.cli.common import (
-    as_of_option, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, units_option,
+    as_of_option, emit_records, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, resolve_settings,
+    units_option,
 )
 from runload.errors import ConfigError
 from runload.ingest import _executor, default_jobs
@@ -22,17 +23,11 @@ from runload.rules.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
 
 
-def check_athlete(store, name: str, cfg, as_of: date | None, only=None):
-    """Run only the rules on one stored athlete (no display tables), with the athlete's
-    declared gaps; heart-rate histograms are not loaded unless a selected rule reads them."""
-    with_hr = rules_need_hr(selected_rules(cfg.for_athlete(name), only))
-    return check(
-        # the rules read runs only (the log starts at the first run; other sports are only displayed)
-        store.activities_frame(name, with_hr=with_hr, sports=("running",),
-                               columns=CHECK_COLUMNS + (("hr_seconds_by_bpm",) if with_hr else ())),
-        store.shoes_frame(name), athlete=name,
-        tz=store.athlete_tz(name), as_of=as_of, config=cfg, only=only, gaps=store.gaps_frame(name),
-    )
+def check_athlete(store, name: str, cfg, as_of: date | None, only=None, units: str | None = None):
+    """Run only the rules on one stored athlete, with its settings resolved by the service layer."""
+    from runload import service
+
+    return service.check_athlete(store, resolve_settings(store, name, cfg, as_of, units), only)
 
 
 #: From this many athletes on, ``check --all`` spreads athletes over all cores.
@@ -42,11 +37,11 @@ _worker_job: dict = {}
 
 def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Severity | None]:
     """Check one athlete and render its part of the output: (name, text or JSON item lines, worst severity)."""
-    result = check_athlete(store, name, job["cfg"], job["as_of"], job["only"])
+    result = check_athlete(store, name, job["cfg"], job["as_of"], job["only"], job["units"])
     since = job["since"]
     found = result.findings if since is None else [f for f in result.findings if f.date >= since]
     worst = max((Severity.parse(f.severity) for f in found), default=None)
-    fmt, units = job["fmt"], job["units"]
+    fmt, units = job["fmt"], result.config.units
     if fmt == "json":
         # each athlete's findings are sorted already (oldest first); athletes stay in order
         return name, json_items([f.to_json() for f in found]), worst
@@ -179,13 +174,15 @@ def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_defa
 @click.pass_context
 def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
     """Each shoe's distance, runs, first/last use, status and forecast."""
+    chosen = units
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
     rows = []
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
         for name in names:
-            result = check_athlete(store, name, cfg, as_of_date, only=["shoe_wear"])
+            result = check_athlete(store, name, cfg, as_of_date, only=["shoe_wear"], units=chosen)
+            units = result.config.units
             ctx_, acfg = result.context, result.config
             for s in ctx_.cached(("shoe_status", acfg), lambda: shoe_status(ctx_, acfg)):
                 rows.append({
@@ -217,8 +214,9 @@ def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
         Column("forecast", "forecast", align="left"),
     ]
     if fmt in ("csv", "json"):
-        cols = [Column(k, k) for k in rows[0]] if rows else [Column("shoe", "shoe")]
-    elif len(names) == 1:
+        emit_records(rows, fmt)
+        return
+    if len(names) == 1:
         cols = cols[1:]
     click.echo(render(rows, cols, fmt).rstrip("\n"))
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from runload.errors import ConfigError, RunloadError, StoreError
+from runload.errors import StoreError
 from runload.store import Store
 
 
@@ -40,24 +40,41 @@ def load_config(ctx: click.Context):
 
 def pick_athletes(store: Store, athlete: str | None, all_athletes: bool = False) -> list[str]:
     """The athletes a command works on: --athlete, --all, or the only one in the store."""
-    names = store.athlete_names()
-    if athlete and all_athletes:
-        raise ConfigError("use either --athlete NAME or --all, not both")
-    if all_athletes:
-        if not names:
-            raise RunloadError("the store has no athletes yet; import activities first")
-        return names
-    if athlete:
-        store.athlete_id(athlete)  # raises NotFound with the known names
-        return [athlete]
-    if len(names) == 1:
-        return names
-    if not names:
-        raise RunloadError("the store has no athletes yet; import activities first with 'runload import PATH'")
-    raise RunloadError(
-        f"the store holds several athletes ({', '.join(names)}); choose one with --athlete NAME"
-        + (" or use --all" if True else "")
-    )
+    from runload.service import pick_athletes as _pick
+
+    return _pick(store, athlete, all_athletes)
+
+
+def resolve_settings(store: Store, name: str, cfg, as_of: date | None, units: str | None):
+    """The athlete's resolved settings (zone, as-of date, units, config); notices go to stderr once."""
+    from runload.service import resolve
+
+    settings = resolve(store, name, cfg, as_of=as_of, units=units)
+    for notice in settings.notices:
+        click.echo(f"Note: {notice}", err=True)
+    return settings
+
+
+def format_option(*choices: str, default: str | None = None):
+    """The one ``--format`` option: the formats a command offers, the first as default."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default or choices[0],
+                        show_default=True, help="Output format.")
+
+
+def emit_records(records: list[dict], fmt: str, columns=None) -> None:
+    """Write machine-readable records: JSON is always one list of records (each with its
+    ``athlete`` field, whatever the number of athletes); CSV one header and one row per record."""
+    import json
+
+    from runload.output import Column, render
+
+    if fmt == "json":
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+        return
+    if columns is None:
+        keys = list(records[0]) if records else ["athlete"]
+        columns = [Column(k, k) for k in keys]
+    click.echo(render(records, columns, "csv").rstrip("\n"))
 
 
 def fail_on_exit(highest, fail_on: str) -> int:
@@ -81,7 +98,7 @@ def parse_date(value: str | None, option: str = "--as-of") -> date | None:
 
 
 athlete_option = click.option("--athlete", "-a", metavar="NAME", help="The athlete (default: the only one).")
-units_option = click.option("--units", type=click.Choice(["km", "mi"]), default="km", show_default=True,
-                            help="Distance units.")
+units_option = click.option("--units", type=click.Choice(["km", "mi"]), default=None,
+                            help="Distance units (default: the config's units, else km).")
 as_of_option = click.option("--as-of", "as_of", metavar="DATE",
                             help="Evaluate the log as it stood on this date (YYYY-MM-DD).")

@@ -10,7 +10,10 @@ import pandas as pd
 
 from runload import tables
 from runload.cli import EXIT_SKIPPED, cli
-from runload.cli.common import as_of_option, athlete_option, open_store, parse_date, pick_athletes, units_option
+from runload.cli.common import (
+    as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date, pick_athletes,
+    resolve_settings, units_option,
+)
 from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
 from runload.units import fmt_duration, m_to
@@ -110,53 +113,32 @@ def format_import_report(report, quiet: bool = False) -> str:
     return "\n".join(lines)
 
 
-def weekly_rows(weekly: pd.DataFrame, units: str, gap_days: list[int] | None = None) -> list[dict]:
-    """Rows for the weekly table, with the change over the week before and declared gap days."""
-    rows = []
-    prev = None
-    gap_days = gap_days or [0] * len(weekly)
-    for (monday, w), gap in zip(weekly.iterrows(), gap_days):
-        change = None
-        if prev is not None and prev > 0:
-            change = (w["distance_m"] - prev) / prev * 100.0
-        rows.append({
-            "iso_week": w["iso_week"],
-            "week_start": monday.date(),
-            f"distance_{units}": round(m_to(w["distance_m"], units), 3),
-            "change_pct": None if change is None else round(change, 1),
-            "runs": int(w["runs"]),
-            "run_days": int(w["run_days"]),
-            "rest_days": int(w["rest_days"]),
-            f"longest_run_{units}": round(m_to(w["longest_run_m"], units), 3),
-            "moving_s": int(round(w["moving_s"])),
-            "elevation_gain_m": int(round(w["elevation_gain_m"])),
-            "complete": bool(w["complete"]),
-            "gap_days": int(gap),
-        })
-        prev = w["distance_m"]
-    return rows
-
-
 def _signed_pct(value: float) -> str:
     """``+8%``, ``-23%``; a change that rounds to zero is ``0%``, never ``-0%``."""
     whole = round(value)
     return "0%" if whole == 0 else f"{whole:+d}%"
 
 
+def _change_cell(row: dict) -> str:
+    if row["change_pct"] is None:
+        return "–"
+    text = _signed_pct(row["change_pct"])
+    return text + " ·" if row["in_band"] else text
+
+
 def weekly_columns(units: str, with_gaps: bool = True) -> list[Column]:
-    """The weekly table's columns; ``gap_days`` (declared days without data) unless ``with_gaps`` is off."""
+    """The weekly table's columns; the gap/no-data column only when a week has such days."""
     columns = [
         Column("iso_week", "week", align="left"),
         Column("week_start", "from", str, align="left"),
         Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
         Column("change_pct", "change", _signed_pct),
         Column("runs", "runs"),
-        Column("rest_days", "rest days"),
-        Column(f"longest_run_{units}", f"longest {units}", lambda v: f"{v:.1f}"),
+        Column("rest_days", "rest"),
+        Column(f"longest_run_{units}", f"longest", lambda v: f"{v:.1f}"),
         Column("moving_s", "time", fmt_duration),
-        Column("elevation_gain_m", "climb m"),
-        Column("complete", "complete", lambda v: "yes" if v else "so far", align="left"),
-        Column("gap_days", "gap days"),
+        Column("status", "status", align="left"),
+        Column("missing_days", "no data"),
     ]
     return columns if with_gaps else columns[:-1]
 
@@ -165,56 +147,54 @@ def weekly_columns(units: str, with_gaps: bool = True) -> list[Column]:
 @athlete_option
 @click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
 @units_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
-              show_default=True)
+@format_option("table", "csv", "json", "markdown")
 @as_of_option
 @click.option("--weeks", "last_n", type=click.IntRange(1, None), metavar="N", help="Only the last N weeks.")
 @click.pass_context
 def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
     """The weekly running table: one row per ISO week (Monday to Sunday).
 
-    Distances are running only, on the athlete's local calendar; weeks
-    without running are rows of zeros; the current week says "so far".
+    Distances are running only, on the athlete's local calendar, up to the
+    as-of date (default today). The change is shown where the 10 % rule
+    compares (a complete week over its baseline; "·" marks the 5–10 % band);
+    the current week is "so far", a week the log does not cover whole
+    "partial", and days after the newest activity or in a declared gap are
+    "no data", never rest days.
     """
+    from runload import service
+
     as_of_date = parse_date(as_of)
+    cfg = load_config(ctx)
+    records, outputs = [], []
     with open_store(ctx) as store:
-        names = pick_athletes(store, athlete, all_athletes)
-        outputs, json_out = [], {}
+        names = service.pick_athletes(store, athlete, all_athletes)
         for name in names:
-            tz = store.athlete_tz(name)
-            acts = store.activities_frame(name, with_hr=False)
-            span = tables.date_range_for(acts, tz, as_of_date)
-            week_frame = tables.weekly(tables.daily(acts, tz, *span), as_of_date) if span else tables.weekly(
-                tables.daily(acts.iloc[0:0], tz))
-            gaps = store.gaps_frame(name)
-            gap_days = tables.gap_days_by_week(gaps, week_frame.index, *(span or (None, None)))
-            rows = weekly_rows(week_frame, units, gap_days)
-            if last_n:  # after the change column is computed, so the first row shown has one
-                rows, gap_days = rows[-last_n:], gap_days[-last_n:]
-            if fmt == "json":
-                json_out[name] = plain_rows(rows)
+            settings = resolve_settings(store, name, cfg, as_of_date, units)
+            result = service.check_athlete(store, settings, only=[])
+            rows = service.weekly_records(result, settings.units)
+            if last_n:
+                rows = rows[-last_n:]
+            records.extend(rows)
+            if fmt not in ("table", "markdown"):
                 continue
-            title = None
-            if fmt in ("table", "markdown"):
-                total = sum(r[f"distance_{units}"] for r in rows)
-                title = f"{name}: weekly running ({units}, {tz or 'time zone of the files'})"
-                if not rows:
-                    outputs.append(f"{title}\nNo runs yet.\n")
-                    continue
-                text = render(rows, weekly_columns(units, with_gaps=any(gap_days)), fmt, title=title)
-                text += f"{len(rows)} weeks, {total:.1f} {units} in all.\n"
-                outputs.append(text)
-            else:
-                if len(names) > 1:
-                    for r in rows:
-                        r["athlete"] = name
-                cols = ([Column("athlete", "athlete")] if len(names) > 1 else []) + weekly_columns(units)
-                outputs.append(render(rows, cols, "csv") if not outputs else
-                               render(rows, cols, "csv").split("\n", 1)[1])
-    if fmt == "json":
-        click.echo(json.dumps(json_out if len(names) > 1 else json_out[names[0]], indent=2, ensure_ascii=False))
-    else:
+            u = settings.units
+            title = f"{name}: weekly running ({u}, {settings.tz}, as of {settings.as_of})"
+            if not rows:
+                outputs.append(f"{title}\nNo runs yet.\n")
+                continue
+            for r in rows:
+                r["missing_days"] = r["gap_days"] + r["no_data_days"]
+            text = render(rows, weekly_columns(u, with_gaps=any(r["missing_days"] for r in rows)), fmt, title=title)
+            total = sum(r[f"distance_{u}"] for r in rows)
+            text += f"{len(rows)} weeks, {total:.1f} {u} in all."
+            end = result.context.data_end
+            if end is not None and end < settings.as_of:
+                text += f" No activity recorded after {end} ({(settings.as_of - end).days} days)."
+            outputs.append(text + "\n")
+    if fmt in ("table", "markdown"):
         click.echo("\n".join(outputs).rstrip("\n"))
+    else:
+        emit_records(records, fmt)
 
 
 @cli.command("activities")
@@ -229,7 +209,8 @@ def activities_cmd(ctx, athlete, units, runs_only, fmt, last_n):
     """List stored activities: local date and time, sport, distance, time, source."""
     with open_store(ctx) as store:
         (name,) = pick_athletes(store, athlete)
-        tz = store.athlete_tz(name)
+        settings = resolve_settings(store, name, load_config(ctx), None, units)
+        tz, units = settings.tz, settings.units
         acts = store.activities_frame(name, with_hr=False)
     if runs_only:
         acts = acts[acts["sport"] == "running"]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import tempfile
 from pathlib import Path
 
 import click
 
-from runload.cli import cli
+from runload.cli import EXIT_NO_DATA, EXIT_OK, cli
 from runload.errors import RunloadError
-from runload.cli.common import as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, \
-    units_option
+from runload.cli.common import (
+    as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, resolve_settings,
+    units_option,
+)
 
 FAIL_ON_DEFAULT = "warning"
 
@@ -60,14 +63,20 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     a team overview: one row per athlete linked to that athlete's section.
     Every flag is a training-load risk flag, not a diagnosis.
     """
-    from runload.report.data import collect
+    from runload import service
     from runload.report.html import render_report
 
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        athletes = [collect(store, n, as_of=as_of_date, config=cfg) for n in names]
+        settings = [resolve_settings(store, n, cfg, as_of_date, units) for n in names]
+        if len(settings) > 1 and as_of_date is None:
+            # one team date for everyone: today on the coach's own calendar
+            team_day = date.today()
+            settings = [service.resolve(store, n, cfg, as_of=team_day, units=units) for n in names]
+        athletes = [service.collect(store, s) for s in settings]
+    units = settings[0].units
     page = render_report(athletes, units=units, weeks=weeks, team=all_athletes or len(athletes) > 1)
     _write_atomic(Path(out), page)
     total = sum(len(a.findings) for a in athletes)
@@ -94,31 +103,21 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
 
     \b
     Exit codes: 0 nothing at or above --fail-on; 4 the highest finding of the
-    week is a warning; 5 it is an alert (1 error, 2 usage error).
+    week is a warning; 5 it is an alert; 7 the week has no data at all (no
+    activity recorded since an earlier date: check that the import works);
+    1 error, 2 usage error.
     Example crontab line (Mondays 07:00):
       0 7 * * 1  runload summary --all --week last --fail-on never | mail -s "runload" me@example.org
     """
-    from runload.report.data import collect, today_in
-    from runload.report.summary import (
-        analysis_day,
-        build_summary,
-        resolve_week,
-        summary_json,
-        summary_markdown,
-        summary_text,
-    )
+    from runload import service
+    from runload.report.summary import summary_json, summary_markdown, summary_text
 
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
-    summaries = []
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        for name in names:
-            tz = store.athlete_tz(name) or (cfg.for_athlete(name).timezone if hasattr(cfg, "for_athlete") else None)
-            day = as_of_date or today_in(tz)
-            monday = resolve_week(week, day)
-            data = collect(store, name, as_of=analysis_day(monday, day), config=cfg)
-            summaries.append(build_summary(data, monday, units))
+        summaries = [service.week_summary(store, resolve_settings(store, name, cfg, as_of_date, units), week)
+                     for name in names]
     if fmt == "json":
         text = summary_json(summaries)
     elif fmt == "markdown":
@@ -131,6 +130,8 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
         if s.highest is not None and (highest is None or s.highest > highest):
             highest = s.highest
     code = fail_on_exit(highest, fail_on)
+    if code == EXIT_OK and any(s.no_data for s in summaries):
+        code = EXIT_NO_DATA
     if code:
         ctx.exit(code)
 

@@ -255,9 +255,17 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
                                                                         OKABE_ITO["blue"], "#003A5C"])
     cmap = cmap.with_extremes(bad=(0, 0, 0, 0))  # outside the log: transparent, rest days show through
     runs_grid = np.where(grid > 0, grid, np.nan)
-    rest_grid = np.where(grid == 0, 1.0, np.nan)
+    # days without data (after the newest activity, or in a declared gap) are not rest days
+    status = daily["status"].to_numpy(object) if "status" in daily else np.full(len(dist), "rest", dtype=object)
+    missing = np.full((7, n_weeks), False)
+    missing[row, col] = (status == "no data") | (status == "gap")
+    rest_grid = np.where((grid == 0) & ~missing, 1.0, np.nan)
     ax.imshow(rest_grid, aspect="auto", cmap=mcolors.ListedColormap(["#D0D0D0"]), vmin=0, vmax=1,
               interpolation="nearest")
+    if missing.any():
+        ys, xs = np.nonzero(missing)
+        ax.scatter(xs, ys, s=max(2, min(18, 900 / n_weeks)), marker="x", color="#777777", linewidths=0.8,
+                   zorder=2)
     im = ax.imshow(runs_grid, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
     if in_long.any():
         ax.scatter(col[in_long], row[in_long], s=max(2, min(18, 900 / n_weeks)), color=COLOR_FLAG, marker="o",
@@ -274,6 +282,10 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
     cbar.set_label(f"distance [{units}]", fontsize=8)
     handles = [Patch(color="#D0D0D0", label="rest day")]
+    if missing.any():
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], marker="x", linestyle="", color="#777777", label="no data"))
     if in_long.any():
         from matplotlib.lines import Line2D
 
@@ -282,7 +294,8 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.32 if n_weeks > 4 else -0.2),
               fontsize=8, frameon=False, ncols=2)
     ax.set_title(title or f"Daily running distance ({units}); grey = rest day", loc="left")
-    fig.runload.update(grid=grid, rest_days=int((dist == 0).sum()), streak_days=int(in_long.sum()), units=units)
+    fig.runload.update(grid=grid, rest_days=int(((dist == 0) & (status == "rest")).sum()),
+                       no_data_days=int(missing.sum()), streak_days=int(in_long.sum()), units=units)
     return fig
 
 

@@ -1,8 +1,8 @@
 """Gather what the reports show about one athlete: the analysis plus the store's data-quality frames.
 
-:func:`collect` reads the store once per athlete and calls
-:func:`runload.analysis.analyze`; everything the text, Markdown and HTML
-renderers need then lives in one :class:`AthleteData`. Pure helpers
+:func:`runload.service.collect` reads the store once per athlete and
+analyses it; everything the text, Markdown and HTML renderers need then lives
+in one :class:`AthleteData`. Pure helpers
 (:func:`week_facts`, :func:`quality_notes`, ...) work on plain frames so they
 are testable without a store.
 """
@@ -20,14 +20,6 @@ from runload.findings import DISCLAIMER, Severity
 
 #: Sub-sports that mean the distance came from a treadmill or an indoor sensor.
 INDOOR_SUB_SPORTS = ("treadmill", "indoor", "virtual")
-
-
-def today_in(tz: str | None) -> date:
-    """Today's date in the athlete's zone (the machine's date without one)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(tz)).date() if tz else date.today()
 
 
 def get(obj: Any, *names: str, default: Any = None) -> Any:
@@ -76,21 +68,16 @@ def severity_counts(findings: Iterable[Any]) -> dict[str, int]:
 
 
 def findings_between(findings: Iterable[Any], first: date, last: date) -> list[Any]:
-    """Findings dated ``first``..``last`` (inclusive)."""
-    out = []
-    for f in findings:
-        d = get(f, "date")
-        if d is None:
-            continue
-        d = pd.Timestamp(d).date()
-        if first <= d <= last:
-            out.append(f)
-    return out
+    """Findings whose period overlaps ``first``..``last`` (inclusive), e.g. a streak that started
+    in an earlier week (:func:`runload.service.findings_overlapping`)."""
+    from runload.service import findings_overlapping
+
+    return findings_overlapping(findings, first, last)
 
 
 @dataclass(frozen=True)
 class WeekFacts:
-    """One ISO week of running, with the change over the week before."""
+    """One ISO week of the shared weekly table (:func:`runload.service.weekly_table`)."""
 
     iso_week: str
     week_start: date
@@ -98,13 +85,26 @@ class WeekFacts:
     distance_m: float
     runs: int
     run_days: int
-    rest_days: int
+    rest_days: int | None
+    """Recorded days without a run; None for a week without data."""
     days: int
     longest_run_m: float
     moving_s: float
     complete: bool
-    previous_distance_m: float | None
+    status: str
+    """``complete``, ``partial``, ``so far`` or ``no data``."""
+    gap_days: int
+    no_data_days: int
+    baseline_m: float | None
+    baseline_week: str | None
     change_ratio: float | None
+    """The change the 10 % rule computes, only where it compares (a complete week over its baseline)."""
+    in_band: bool = False
+
+    @property
+    def previous_distance_m(self) -> float | None:
+        """The baseline the change compares with (kept for older callers)."""
+        return self.baseline_m
 
     def to_json(self, units: str = "km") -> dict:
         from runload.units import m_to
@@ -113,41 +113,49 @@ class WeekFacts:
             "iso_week": self.iso_week,
             "week_start": self.week_start.isoformat(),
             "week_end": self.week_end.isoformat(),
+            "status": self.status,
             "complete": self.complete,
             "distance_m": round(self.distance_m, 1),
             f"distance_{units}": round(m_to(self.distance_m, units), 2),
             "runs": self.runs,
             "run_days": self.run_days,
             "rest_days": self.rest_days,
+            "gap_days": self.gap_days,
+            "no_data_days": self.no_data_days,
             "days_in_log": self.days,
             "longest_run_m": round(self.longest_run_m, 1),
             "moving_s": round(self.moving_s),
-            "previous_distance_m": None if self.previous_distance_m is None else round(self.previous_distance_m, 1),
+            "baseline_week": self.baseline_week,
+            "baseline_m": None if self.baseline_m is None else round(self.baseline_m, 1),
+            "change_pct": None if self.change_ratio is None else round(self.change_ratio * 100, 1),
             "change_ratio": None if self.change_ratio is None else round(self.change_ratio, 4),
+            "in_band": self.in_band,
         }
 
 
+def _opt(value, cast):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else cast(value)
+
+
 def week_facts(weekly: pd.DataFrame, monday: date) -> WeekFacts:
-    """The row of ``weekly`` for the week starting ``monday`` (zeros when the log has none)."""
+    """The row of the shared weekly table for the week starting ``monday``.
+
+    A week outside the table (before the first run) is a week without data.
+    """
     monday_ts = pd.Timestamp(monday)
     sunday = monday + timedelta(days=6)
-    prev_ts = monday_ts - pd.Timedelta(days=7)
     label = tables.iso_week_label(monday_ts)
     if weekly is not None and monday_ts in weekly.index:
         row = weekly.loc[monday_ts]
-        dist, runs = float(row["distance_m"]), int(row["runs"])
-        run_days, rest_days, days = int(row["run_days"]), int(row["rest_days"]), int(row["days"])
-        longest, moving, complete = float(row["longest_run_m"]), float(row["moving_s"]), bool(row["complete"])
-    else:
-        dist = longest = moving = 0.0
-        runs = run_days = 0
-        rest_days, days, complete = 7, 7, True
-    prev = None
-    if weekly is not None and prev_ts in weekly.index:
-        prev = float(weekly.loc[prev_ts, "distance_m"])
-    change = (dist - prev) / prev if prev else None
-    return WeekFacts(label, monday, sunday, dist, runs, run_days, rest_days, days, longest, moving, complete,
-                     prev, change)
+        return WeekFacts(
+            label, monday, sunday, float(row["distance_m"]), int(row["runs"]), int(row["run_days"]),
+            _opt(row["rest_days"], int), int(row["days"]), float(row["longest_run_m"]), float(row["moving_s"]),
+            bool(row["complete"]), str(row.get("status", "complete" if row["complete"] else "partial")),
+            int(row.get("gap_days", 0) or 0), int(row.get("no_data_days", 0) or 0),
+            _opt(row.get("baseline_m"), float), _opt(row.get("baseline_week"), str),
+            _opt(row.get("change_ratio"), float), bool(row.get("in_band", False)))
+    return WeekFacts(label, monday, sunday, 0.0, 0, 0, None, 0, 0.0, 0.0, False, "no data", 0, 7,
+                     None, None, None, False)
 
 
 def quality_notes(activities: pd.DataFrame | None, duplicates: pd.DataFrame | None = None,
@@ -221,6 +229,7 @@ class AthleteData:
     config: Any
     activities: pd.DataFrame
     quality: dict[str, list[dict]] = field(default_factory=dict)
+    units: str = "km"
 
     @property
     def findings(self) -> list:
@@ -228,7 +237,20 @@ class AthleteData:
 
     @property
     def weekly(self) -> pd.DataFrame:
-        return self.analysis.weekly
+        """The shared weekly table (:func:`runload.service.weekly_table`) with ``acwr_weekly``."""
+        if "_weekly" not in self.__dict__:
+            from runload.service import weekly_table
+
+            table = weekly_table(self.analysis)
+            if "acwr_weekly" in self.analysis.weekly:
+                table["acwr_weekly"] = self.analysis.weekly["acwr_weekly"]
+            self.__dict__["_weekly"] = table
+        return self.__dict__["_weekly"]
+
+    @property
+    def data_end(self) -> date | None:
+        """The local date of the newest activity; later days are no data."""
+        return self.analysis.context.data_end
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -246,8 +268,8 @@ class AthleteData:
     def acwr_method(self) -> str:
         return getattr(self.config, "acwr_method", "coupled")
 
-    def latest_acwr(self) -> tuple[float | None, str | None, date | None]:
-        """(ratio, status, day) of the configured method on the last day with a value."""
+    def latest_acwr(self, day: date | None = None) -> tuple[float | None, str | None, date | None]:
+        """(ratio, status, day) of the configured method on ``day`` (default the last day of the log)."""
         frame = self.acwr
         if frame is None or len(frame) == 0:
             return None, None, None
@@ -258,6 +280,10 @@ class AthleteData:
             return None, None, None
         status_col = f"{self.acwr_method}_status" if f"{self.acwr_method}_status" in frame else (
             "status" if "status" in frame else None)
+        if day is not None:
+            frame = frame[frame.index <= pd.Timestamp(day)]
+            if len(frame) == 0:
+                return None, None, None
         last = frame.iloc[-1]
         value = pd.to_numeric(pd.Series([last[col]]), errors="coerce").iloc[0]
         status = str(last[status_col]) if status_col else None
@@ -268,35 +294,3 @@ class AthleteData:
 
     def shoe_reminders(self) -> list:
         return [s for s in self.shoe_status if get(s, "status") in ("check", "replace")]
-
-
-def run_analysis(activities: pd.DataFrame, shoes: pd.DataFrame, athlete: str, tz: str | None, as_of: date,
-                 config: Any, gaps: pd.DataFrame | None = None):
-    """``runload.analysis.analyze`` (imported late so reports load without it)."""
-    from runload.analysis import analyze
-
-    return analyze(activities, shoes, athlete, tz=tz, as_of=as_of, config=config, gaps=gaps)
-
-
-def collect(store, name: str, as_of: date | None = None, config: Any = None) -> AthleteData:
-    """Read one athlete's log from ``store`` and analyse it as it stood on ``as_of``.
-
-    ``as_of`` defaults to today in the athlete's zone; ``config`` (the base
-    :class:`runload.config.Config`; the analysis applies ``[athletes.NAME]``)
-    to :func:`runload.config.load_config`'s default.
-    """
-    tz = store.athlete_tz(name)
-    if tz is None and config is not None and hasattr(config, "for_athlete"):
-        tz = config.for_athlete(name).timezone
-    as_of = as_of or today_in(tz)
-    acts = store.activities_frame(name)
-    shoes = store.shoes_frame(name)
-    gaps = store.gaps_frame(name)
-    analysis = run_analysis(acts, shoes, name, tz, as_of, config, gaps)
-    cfg = getattr(analysis, "config", None) or config
-    if len(acts):
-        acts = acts[(tables.local_dates(acts, tz) <= pd.Timestamp(as_of)).to_numpy()]
-    quality = quality_notes(acts, store.duplicates_frame(name), store.skipped_files(name), tz,
-                            gaps=gaps[[d <= as_of for d in gaps["from_date"]]] if len(gaps) else gaps)
-    return AthleteData(name=name, tz=tz, as_of=as_of, analysis=analysis, config=cfg, activities=acts,
-                       quality=quality)

@@ -172,21 +172,23 @@ def _findings_table(findings: Sequence[Any], units: str) -> str:
 
 
 def _weekly_table(weekly: pd.DataFrame, units: str) -> str:
+    """The shared weekly table (:func:`runload.service.weekly_table`): its change only where the
+    10 % rule compares, rest days only on recorded days, the week's status in words."""
     if weekly is None or weekly.empty:
         return "<p>No runs in this period.</p>"
     rows = []
-    prev = None
     for monday, w in weekly.iterrows():
-        # a partial week is never compared (science.md C2: never flagged as low)
-        change = None if not prev or not w["complete"] else (w["distance_m"] - prev) / prev
+        change = w.get("change_ratio")
+        change = None if change is None or pd.isna(change) else float(change)
+        rest = w["rest_days"]
         rows.append([
             e(w["iso_week"]), e(pd.Timestamp(monday).date().isoformat()), e(f"{m_to(w['distance_m'], units):.1f}"),
-            e(_pct(change)), e(int(w["runs"])), e(int(w["rest_days"])),
+            e(_pct(change)) + (" <span class=note>(5–10%)</span>" if bool(w.get("in_band", False)) else ""),
+            e(int(w["runs"])), e("–" if pd.isna(rest) else int(rest)),
             e(f"{m_to(w['longest_run_m'], units):.1f}"), e(fmt_duration(w["moving_s"])),
-            e("yes" if w["complete"] else "so far"),
+            e(w.get("status", "complete" if w["complete"] else "so far")),
         ])
-        prev = w["distance_m"]
-    return _table(["week", "from", units, "change", "runs", "rest days", f"longest [{units}]", "time", "complete"],
+    return _table(["week", "from", units, "change", "runs", "rest days", f"longest [{units}]", "time", "status"],
                   rows, num_cols=(2, 3, 4, 5, 6, 7))
 
 

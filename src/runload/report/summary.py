@@ -40,23 +40,10 @@ __all__ = ["resolve_week", "WeeklySummary", "build_summary", "summary_text", "su
 
 
 def resolve_week(spec: str, as_of: date) -> date:
-    """The Monday of the week ``spec`` names: ``last``, ``this`` or ``2026-W07``."""
-    this_monday = as_of - timedelta(days=as_of.weekday())
-    spec = (spec or "last").strip()
-    if spec.lower() == "last":
-        return this_monday - timedelta(days=7)
-    if spec.lower() == "this":
-        return this_monday
-    monday = tables.parse_iso_week(spec).date()
-    if monday > as_of:
-        raise ConfigError(f"week {spec.upper()} starts after the as-of date {as_of.isoformat()}; "
-                          "choose an earlier week or a later --as-of")
-    return monday
+    """See :func:`runload.service.resolve_week`."""
+    from runload.service import resolve_week as _resolve
 
-
-def analysis_day(monday: date, as_of: date) -> date:
-    """The day to analyse the log on for the week starting ``monday``: its Sunday, or ``as_of`` if earlier."""
-    return min(monday + timedelta(days=6), as_of)
+    return _resolve(spec, as_of)
 
 
 @dataclass(frozen=True)
@@ -73,15 +60,31 @@ class WeeklySummary:
     acwr_method_label: str
     units: str
 
+    data_end: date | None = None
+
     @property
     def highest(self) -> Severity | None:
         return highest_severity(self.findings)
 
+    @property
+    def no_data(self) -> bool:
+        """True when the week holds no recorded day at all (after the newest activity, or a gap)."""
+        return self.week.status == "no data"
+
+    def no_data_text(self) -> str:
+        if self.data_end is None:
+            return "no activity recorded yet; import your files with 'runload import'"
+        days = (self.as_of - self.data_end).days
+        return (f"no activity recorded since {self.data_end.isoformat()} ({days} day{'s' if days != 1 else ''}); "
+                "if you ran, check that the import works")
+
     def subject(self) -> str:
         w = self.week
+        if self.no_data:
+            return f"runload {self.athlete} {w.iso_week}: {self.no_data_text().split(';')[0]}"
         counts = severity_counts(self.findings)
         flags = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n) or "no risk flags"
-        so_far = " so far" if not w.complete else ""
+        so_far = {"so far": " so far", "partial": " (partial)"}.get(w.status, "")
         return (f"runload {self.athlete} {w.iso_week}{so_far}: {fmt_distance(w.distance_m, self.units)}, "
                 f"{w.runs} run{'s' if w.runs != 1 else ''}, {flags}")
 
@@ -90,23 +93,25 @@ def build_summary(data: AthleteData, monday: date, units: str = "km") -> WeeklyS
     """The summary of the week starting ``monday`` from one athlete's analysed log."""
     facts = week_facts(data.weekly, monday)
     findings = findings_between(data.findings, monday, monday + timedelta(days=6))
-    value, status, _ = data.latest_acwr()
+    value, status, _ = data.latest_acwr(min(monday + timedelta(days=6), data.as_of))
     return WeeklySummary(
         athlete=data.name, tz=data.tz, as_of=data.as_of, week=facts, findings=findings,
         shoe_reminders=data.shoe_reminders(), acwr_value=value, acwr_status=status,
         acwr_method=data.acwr_method, acwr_method_label=acwr_method_label(data.config), units=units,
+        data_end=data.data_end,
     )
 
 
 def _change_text(w: WeekFacts, units: str) -> str:
-    if w.previous_distance_m is None:
-        return "no previous week in the log"
-    prev = fmt_distance(w.previous_distance_m, units)
-    if not w.complete:
-        return f"previous week {prev} (this week is not complete yet)"
-    if w.change_ratio is None:
-        return f"previous week {prev}"
-    return f"{w.change_ratio * 100:+.1f}% on the previous week ({prev})"
+    if w.change_ratio is not None:
+        base = fmt_distance(w.baseline_m, units)
+        band = " (within the 5–10% guideline)" if w.in_band else ""
+        return f"{w.change_ratio * 100:+.1f}% on {w.baseline_week} ({base}){band}"
+    if w.status == "so far":
+        return "not compared until the week is complete"
+    if w.status == "partial":
+        return "not compared (the log does not cover the whole week)"
+    return "no complete week before it to compare with"
 
 
 def _shoe_line(s: Any, units: str) -> str:
@@ -121,17 +126,27 @@ def _shoe_line(s: Any, units: str) -> str:
 
 def _facts_lines(s: WeeklySummary) -> list[str]:
     w, u = s.week, s.units
-    lines = [
-        f"Week {w.iso_week}: Mon {w.week_start.isoformat()} to Sun {w.week_end.isoformat()}"
-        + ("" if w.complete else f" (so far, as of {s.as_of.isoformat()})"),
+    when = {"so far": f" (so far, as of {s.as_of.isoformat()})", "partial": " (partial week)"}.get(w.status, "")
+    lines = [f"Week {w.iso_week}: Mon {w.week_start.isoformat()} to Sun {w.week_end.isoformat()}{when}"]
+    if s.no_data:
+        lines.append(s.no_data_text()[0].upper() + s.no_data_text()[1:] + ".")
+        return lines
+    missing = w.gap_days + w.no_data_days
+    lines += [
         f"Distance: {fmt_distance(w.distance_m, u)} in {w.runs} run{'s' if w.runs != 1 else ''}, "
         f"time {fmt_duration(w.moving_s)}",
         f"Change: {_change_text(w, u)}",
-        f"Rest days: {w.rest_days} of {w.days}; longest run: {fmt_distance(w.longest_run_m, u)}",
+        f"Rest days: {w.rest_days} of {w.days - missing}"
+        + (f" recorded days ({missing} without data)" if missing else "")
+        + f"; longest run: {fmt_distance(w.longest_run_m, u)}",
     ]
+    if w.no_data_days and s.data_end is not None:
+        lines.append(f"No activity recorded after {s.data_end.isoformat()}.")
     if s.acwr_value is not None:
         lines.append(f"Acute:chronic ratio {s.acwr_value:.2f} ({s.acwr_method_label})"
                      + (f", {s.acwr_status}" if s.acwr_status and s.acwr_status != "ok" else ""))
+    elif s.acwr_status == "data_gap" and s.data_end is not None and s.data_end < s.as_of:
+        lines.append(f"Acute:chronic ratio: none, no data after {s.data_end.isoformat()} ({s.acwr_method_label})")
     else:
         lines.append(f"Acute:chronic ratio: not enough history yet ({s.acwr_method_label})")
     return lines
@@ -155,7 +170,9 @@ def summary_text(summaries: list[WeeklySummary], width: int = TEXT_WIDTH) -> str
         for line in _facts_lines(s):
             out.extend(wrap(line, "", width))
         out.append("")
-        if s.findings:
+        if s.no_data:
+            pass
+        elif s.findings:
             out.append(f"Risk flags this week ({len(s.findings)}):")
             groups = group_by_severity(s.findings)
             for sev in groups:
@@ -216,7 +233,8 @@ def _shoe_json(s: Any) -> dict:
 
 
 def summary_json(summaries: list[WeeklySummary]) -> str:
-    """Machine-readable: one object per athlete; findings via ``Finding.to_json()``."""
+    """Machine-readable: a list with one record per athlete (each with its ``athlete`` field);
+    findings via ``Finding.to_json()``."""
     items = []
     for s in summaries:
         items.append({
@@ -225,6 +243,8 @@ def summary_json(summaries: list[WeeklySummary]) -> str:
             "as_of": s.as_of.isoformat(),
             "units": s.units,
             "week": s.week.to_json(s.units),
+            "no_data": s.no_data,
+            "data_end": None if s.data_end is None else s.data_end.isoformat(),
             "acwr": {"value": s.acwr_value, "status": s.acwr_status, "method": s.acwr_method,
                      "method_label": s.acwr_method_label},
             "highest_severity": None if s.highest is None else s.highest.value,
@@ -232,4 +252,4 @@ def summary_json(summaries: list[WeeklySummary]) -> str:
             "shoe_reminders": [_shoe_json(x) for x in s.shoe_reminders],
             "reminder": REMINDER,
         })
-    return json.dumps({"summaries": items}, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(items, indent=2, ensure_ascii=False, default=str) + "\n"

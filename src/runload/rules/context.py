@@ -7,9 +7,8 @@ memoised in the context with :meth:`LoadContext.cached`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -60,7 +59,8 @@ class LoadContext:
                  acts: pd.DataFrame, keep: np.ndarray | None, run_order: np.ndarray, run_utc_ns: np.ndarray,
                  run_local_ns: np.ndarray, run_distance_m: np.ndarray, start_no: int | None, as_of_no: int,
                  daily_arrays: dict | None, shoes: pd.DataFrame | None, config: Config,
-                 gap_lo: np.ndarray | None = None, gap_hi: np.ndarray | None = None):
+                 gap_lo: np.ndarray | None = None, gap_hi: np.ndarray | None = None,
+                 data_end_no: int | None = None):
         self.athlete = athlete
         self.tz = tz
         self.as_of = as_of
@@ -81,9 +81,18 @@ class LoadContext:
         self.start_no = start_no
         self.as_of_no = as_of_no
         self._daily_arrays = daily_arrays
-        #: user-declared gaps as merged, sorted, disjoint day-number intervals [lo, hi] (inclusive, C3)
-        self.gap_lo = gap_lo if gap_lo is not None else np.zeros(0, dtype=np.int64)
-        self.gap_hi = gap_hi if gap_hi is not None else np.zeros(0, dtype=np.int64)
+        #: user-declared gaps as merged, sorted, disjoint day-number intervals [lo, hi] (inclusive)
+        self.declared_lo = gap_lo if gap_lo is not None else np.zeros(0, dtype=np.int64)
+        self.declared_hi = gap_hi if gap_hi is not None else np.zeros(0, dtype=np.int64)
+        #: local date of the newest activity (any sport) up to as_of, as a day number (None: no activity)
+        self.data_end_no = data_end_no
+        #: the days the rules treat as missing: declared gaps and the no-data tail after the newest
+        #: activity (merged day-number intervals, inclusive)
+        self.gap_lo, self.gap_hi = self.declared_lo, self.declared_hi
+        if start_no is not None and data_end_no is not None and data_end_no < as_of_no:
+            self.gap_lo, self.gap_hi = tables.merge_intervals(
+                np.r_[self.declared_lo, np.int64(max(data_end_no + 1, start_no))],
+                np.r_[self.declared_hi, np.int64(as_of_no)])
         self._cache: dict = {}
 
     def __repr__(self) -> str:
@@ -113,12 +122,67 @@ class LoadContext:
 
     def _build_daily(self) -> pd.DataFrame:
         if self._daily_arrays is None:
-            return tables.daily(pd.DataFrame(), self.tz)
-        return pd.DataFrame(self._daily_arrays, index=_daily_index(self.start_no, self.as_of_no))
+            frame = tables.daily(pd.DataFrame(), self.tz)
+            frame["status"] = pd.Series(dtype=object)
+            return frame
+        frame = pd.DataFrame(self._daily_arrays, index=_daily_index(self.start_no, self.as_of_no))
+        status = np.full(self.n_days, "rest", dtype=object)
+        status[self.declared_gap_days] = "gap"
+        status[self.no_data_days] = "no data"
+        status[self.run_day] = "run"
+        frame["status"] = status
+        return frame
 
     @property
     def weekly(self) -> pd.DataFrame:
-        return self.cached(("weekly",), lambda: weekly_frame(self.daily, self.as_of))
+        """One row per ISO week with the coverage columns ``gap_days`` (declared), ``no_data_days``
+        (after the newest activity) and ``rest_days`` counting recorded days only."""
+        def compute():
+            frame = tables.weekly(self.daily, self.as_of, complete=self.week_complete)
+            if len(frame):
+                starts, _ = self.week_starts
+                gap = np.add.reduceat(self.declared_gap_days.astype(np.int64), starts)
+                tail = np.add.reduceat(self.no_data_days.astype(np.int64), starts)
+                frame["rest_days"] = np.add.reduceat(self.rest_day.astype(np.int64), starts)
+                frame["gap_days"] = gap.astype("int64")
+                frame["no_data_days"] = tail.astype("int64")
+            else:
+                frame["gap_days"] = pd.Series(dtype="int64")
+                frame["no_data_days"] = pd.Series(dtype="int64")
+            return frame
+        return self.cached(("weekly",), compute)
+
+    # ---- coverage ----------------------------------------------------------------
+    @property
+    def data_end(self) -> date | None:
+        """Local date of the newest activity (any sport) up to ``as_of``; later days are *no data*."""
+        return None if self.data_end_no is None else tables.day_of(self.data_end_no)
+
+    @property
+    def run_day(self) -> np.ndarray:
+        """Bool per day of the daily table: a run with a distance or a moving time started that day."""
+        return self.daily_array("ran").astype(bool) if self.n_days else np.zeros(0, dtype=bool)
+
+    @property
+    def declared_gap_days(self) -> np.ndarray:
+        """Bool per day: the day lies in a gap the user declared."""
+        return self.cached(("declared_gap_days",), lambda: tables.interval_days(
+            self.declared_lo, self.declared_hi, self.start_no or 0, self.n_days))
+
+    @property
+    def no_data_days(self) -> np.ndarray:
+        """Bool per day: after the newest activity (no data yet, not rest)."""
+        def compute():
+            out = np.zeros(self.n_days, dtype=bool)
+            if self.n_days and self.data_end_no is not None and self.data_end_no < self.as_of_no:
+                out[max(self.data_end_no + 1 - self.start_no, 0):] = True
+            return out
+        return self.cached(("no_data_days",), compute)
+
+    @property
+    def rest_day(self) -> np.ndarray:
+        """Bool per day: a recorded day without a run (never a gap or no-data day)."""
+        return self.cached(("rest_day",), lambda: ~self.run_day & ~self.declared_gap_days & ~self.no_data_days)
 
     @property
     def shoes(self) -> pd.DataFrame:
@@ -175,15 +239,7 @@ class LoadContext:
     @property
     def week_starts(self) -> tuple[np.ndarray, np.ndarray]:
         """(position of each ISO week's first day in ``daily``, its Monday in days since 1970-01-01)."""
-        def compute():
-            n = self.n_days
-            if n == 0:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            offset0 = (self.start_no + 3) % 7  # 1970-01-01 was a Thursday
-            week_no = (np.arange(n) + offset0) // 7
-            starts = np.flatnonzero(np.r_[True, week_no[1:] != week_no[:-1]])
-            return starts, (self.start_no - offset0) + week_no[starts] * 7
-        return self.cached(("week_starts",), compute)
+        return self.cached(("week_starts",), lambda: tables.week_starts(self.start_no or 0, self.n_days))
 
     @property
     def week_bounds(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
@@ -198,11 +254,27 @@ class LoadContext:
     def week_complete(self) -> np.ndarray:
         """``complete`` of :attr:`weekly` (C2) as a bool array."""
         def compute():
-            _, monday_no = self.week_starts
+            starts, monday_no = self.week_starts
             if self.n_days == 0:
                 return np.zeros(0, dtype=bool)
-            return (monday_no >= self.start_no) & (monday_no + 6 <= self.as_of_no)
+            complete = (monday_no >= self.start_no) & (monday_no + 6 <= self.as_of_no)
+            if self.no_data_days.any():  # a week with days after the newest activity is never complete
+                complete &= np.add.reduceat(self.no_data_days.astype(np.int64), starts) == 0
+            return complete
         return self.cached(("week_complete",), compute)
+
+    @property
+    def week_open(self) -> np.ndarray:
+        """Bool per ISO week: the week has recorded days and then days after the newest activity
+        (its total so far can only grow: it may be flagged early, never used as a baseline)."""
+        def compute():
+            starts, _ = self.week_starts
+            if self.n_days == 0 or not self.no_data_days.any():
+                return np.zeros(len(starts), dtype=bool)
+            tail = np.add.reduceat(self.no_data_days.astype(np.int64), starts)
+            days = np.diff(np.r_[starts, self.n_days])
+            return (tail > 0) & (tail < days)
+        return self.cached(("week_open",), compute)
 
     @property
     def week_distance_m(self) -> np.ndarray:
@@ -222,18 +294,9 @@ class LoadContext:
 
     @property
     def gap_days(self) -> np.ndarray:
-        """Bool per day of the daily table: the day lies in a declared gap (missing data)."""
-        def compute():
-            n = self.n_days
-            mark = np.zeros(n + 1, dtype=np.int64)
-            if n and self.gap_lo.size:
-                lo = np.clip(self.gap_lo - self.start_no, 0, n)
-                hi = np.clip(self.gap_hi - self.start_no + 1, 0, n)
-                keep = hi > lo
-                np.add.at(mark, lo[keep], 1)
-                np.add.at(mark, hi[keep], -1)
-            return np.cumsum(mark[:n]) > 0
-        return self.cached(("gap_days",), compute)
+        """Bool per day of the daily table: the day is missing to the rules (declared gap or no data)."""
+        return self.cached(("gap_days",), lambda: tables.interval_days(
+            self.gap_lo, self.gap_hi, self.start_no or 0, self.n_days))
 
     @property
     def week_gap(self) -> np.ndarray:
@@ -242,7 +305,12 @@ class LoadContext:
             starts, _ = self.week_starts
             if not self.has_gaps:
                 return np.zeros(len(starts), dtype=bool)
-            return np.add.reduceat(self.gap_days.astype(np.int64), starts) > 0
+            out = np.add.reduceat(self.declared_gap_days.astype(np.int64), starts) > 0
+            # a week made only of no-data days is missing; the week whose last days lack data is
+            # "so far" (:attr:`week_open`), not missing
+            tail = np.add.reduceat(self.no_data_days.astype(np.int64), starts)
+            days = np.diff(np.r_[starts, self.n_days])
+            return out | (tail == days)
         return self.cached(("week_gap",), compute)
 
     def window_touches_gap(self, length: int, lag: int = 0) -> np.ndarray:
@@ -263,9 +331,9 @@ class LoadContext:
         return gaps_touch(self.gap_lo, self.gap_hi, lo_day, hi_day)
 
     def gap_list(self) -> list[tuple[date, date]]:
-        """The merged gaps as ``(first day, last day)`` pairs."""
+        """The merged declared gaps as ``(first day, last day)`` pairs."""
         return [(_EPOCH + timedelta(days=int(a)), _EPOCH + timedelta(days=int(b)))
-                for a, b in zip(self.gap_lo.tolist(), self.gap_hi.tolist())]
+                for a, b in zip(self.declared_lo.tolist(), self.declared_hi.tolist())]
 
     def gaps_between(self, lo_day: int, hi_day: int) -> list[tuple[date, date]]:
         """The merged gaps meeting days ``lo_day .. hi_day`` (days since 1970-01-01)."""
@@ -286,71 +354,17 @@ class LoadContext:
             return value
 
 
-_EPOCH = date(1970, 1, 1)
-
-
-def iso_week_label_no(monday_no: int) -> str:
-    """``"2026-W07"`` for a Monday given in days since 1970-01-01."""
-    y, w, _ = (_EPOCH + timedelta(days=int(monday_no))).isocalendar()
-    return f"{y}-W{w:02d}"
-
-
-def _daily_index(first_day: int, last_day: int) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
-                            name="date", freq="D")
-
-
-def _as_day_no(value) -> int:
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        value = pd.Timestamp(value).date()
-    return (value - _EPOCH).days
-
-
-def gap_intervals(gaps) -> tuple[np.ndarray, np.ndarray]:
-    """Declared gaps as merged, sorted, disjoint day-number intervals ``(lo, hi)`` (inclusive).
-
-    ``gaps``: None, a DataFrame with ``from_date`` and ``to_date`` (as
-    :meth:`runload.store.Store.gaps_frame`; dates, ISO strings or Timestamps),
-    or an iterable of ``(from_date, to_date)`` pairs. Reversed pairs raise ValueError.
-    """
-    if gaps is None:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if isinstance(gaps, pd.DataFrame):
-        pairs = list(zip(gaps["from_date"].tolist(), gaps["to_date"].tolist())) if len(gaps) else []
-    else:
-        pairs = [tuple(p) for p in gaps]
-    if not pairs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lo = np.array([_as_day_no(a) for a, _ in pairs], dtype=np.int64)
-    hi = np.array([_as_day_no(b) for _, b in pairs], dtype=np.int64)
-    if (hi < lo).any():
-        raise ValueError("a gap ends before it starts")
-    order = np.argsort(lo, kind="stable")
-    lo, hi = lo[order], hi[order]
-    reach = np.maximum.accumulate(hi)
-    new = np.r_[True, lo[1:] > reach[:-1] + 1]  # touching or overlapping intervals merge
-    return lo[new], np.maximum.reduceat(hi, np.flatnonzero(new))
-
-
-def gaps_touch(gap_lo: np.ndarray, gap_hi: np.ndarray, lo_day, hi_day) -> np.ndarray:
-    """Bool per window ``lo_day .. hi_day`` (inclusive day numbers): it meets one of the merged
-    gap intervals (O(n log k))."""
-    lo_day = np.asarray(lo_day, dtype=np.int64)
-    hi_day = np.asarray(hi_day, dtype=np.int64)
-    if gap_lo.size == 0:
-        return np.zeros(lo_day.shape, dtype=bool)
-    k = np.searchsorted(gap_hi, lo_day, side="left")  # first gap ending on or after the window's start
-    inside = k < gap_lo.size
-    return inside & (gap_lo[np.minimum(k, gap_lo.size - 1)] <= hi_day)
-
-
-def today_in(tz: str | None) -> date:
-    """Today's date in ``tz`` (the machine's local date without a zone)."""
-    if tz:
-        return datetime.now(ZoneInfo(tz)).date()
-    return date.today()
+_EPOCH = tables.EPOCH
+_NS_PER_DAY = tables.NS_PER_DAY
+# the calendar lives in runload.tables; these names stay importable from here for the rules
+iso_week_label_no = tables.iso_week_label_no
+iso_week_labels = tables.iso_week_labels
+gap_intervals = tables.gap_intervals
+gaps_touch = tables.gaps_touch
+today_in = tables.today_in
+week_bounds = tables.week_bounds
+_daily_index = tables.daily_index
+weekly_frame = tables.weekly
 
 
 def _shoe_columns(shoes: pd.DataFrame) -> dict:
@@ -399,127 +413,6 @@ def shoe_records(shoes: pd.DataFrame | None) -> list[dict]:
     return [dict(zip(SHOE_COLUMNS, row)) for row in zip(*(lists[c] for c in SHOE_COLUMNS))]
 
 
-_NS_PER_DAY = 86_400 * 10**9
-
-
-def week_bounds(index: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """For a contiguous daily index: positions where each ISO week starts, and its Monday."""
-    if len(index) == 0:
-        return np.zeros(0, dtype=np.int64), pd.DatetimeIndex([], name="week_start")
-    first = index[0]
-    offset0 = first.weekday()
-    week_no = (np.arange(len(index)) + offset0) // 7
-    starts = np.flatnonzero(np.r_[True, week_no[1:] != week_no[:-1]])
-    first_monday = (first - pd.Timedelta(days=offset0)).to_datetime64().astype("datetime64[D]")
-    mondays = pd.DatetimeIndex((first_monday + week_no[starts] * 7).astype("datetime64[ns]"), name="week_start")
-    return starts, mondays
-
-
-def iso_week_labels(mondays: pd.DatetimeIndex) -> list[str]:
-    """``"2026-W07"`` for each Monday (vectorised ISO 8601: the week's Thursday fixes the year)."""
-    thursday = mondays.to_numpy().astype("datetime64[D]") + 3
-    year_start = thursday.astype("datetime64[Y]")
-    week = (thursday - year_start.astype("datetime64[D]")).astype(np.int64) // 7 + 1
-    year = year_start.astype(np.int64) + 1970
-    return [f"{y}-W{w:02d}" for y, w in zip(year.tolist(), week.tolist())]
-
-
-def weekly_frame(daily: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
-    """Vectorised equivalent of :func:`runload.tables.weekly` (same columns and values).
-
-    ``tables.weekly`` runs a Python lambda per week (~35 ms for 5 years); this
-    uses ``np.add.reduceat`` on the contiguous daily table (< 1 ms).
-    """
-    if daily.empty:
-        return tables.weekly(daily, as_of)
-    idx = daily.index
-    first = idx[0]
-    n = len(idx)
-    starts, mondays = week_bounds(idx)
-    runs = daily["runs"].to_numpy()
-    run_days = np.add.reduceat((runs > 0).astype(np.int64), starts)
-    days = np.diff(np.r_[starts, n]).astype("int64")
-    cutoff = min(pd.Timestamp(as_of) if as_of is not None else idx[-1], idx[-1])
-    sundays = mondays + pd.Timedelta(days=6)
-    return pd.DataFrame(
-        {
-            "iso_week": iso_week_labels(mondays),
-            "distance_m": np.add.reduceat(daily["distance_m"].to_numpy(float), starts),
-            "runs": np.add.reduceat(runs, starts).astype("int64"),
-            "run_days": run_days.astype("int64"),
-            "days": days,
-            "rest_days": (days - run_days).astype("int64"),
-            "moving_s": np.add.reduceat(daily["moving_s"].to_numpy(float), starts),
-            "longest_run_m": np.maximum.reduceat(daily["longest_run_m"].to_numpy(float), starts),
-            "elevation_gain_m": np.add.reduceat(daily["elevation_gain_m"].to_numpy(float), starts),
-            "other_sports": np.add.reduceat(daily["other_sports"].to_numpy(), starts).astype("int64"),
-            "complete": np.asarray((mondays >= first) & (sundays <= cutoff), dtype=bool),
-        },
-        index=mondays,
-    )
-
-
-def _local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """(UTC start, naive local start) as int64 ns, by the rule of :func:`tables.local_dates`."""
-    col = activities["start_utc"]
-    if isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dtype.tz) == "UTC":
-        starts = pd.DatetimeIndex(col).as_unit("ns")  # already UTC: skip the parsing of to_datetime
-    else:
-        starts = pd.DatetimeIndex(pd.to_datetime(col, utc=True)).as_unit("ns")
-    utc_ns = starts.asi8
-    if tz:
-        local_ns = starts.tz_convert(tz).tz_localize(None).asi8
-    elif "utc_offset_s" in activities:
-        off = pd.to_numeric(activities["utc_offset_s"], errors="coerce").to_numpy(float)
-        local_ns = utc_ns + (np.nan_to_num(off) * 1e9).astype(np.int64)
-    else:
-        local_ns = utc_ns
-    return utc_ns, local_ns
-
-
-def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in frame:
-        return np.zeros(len(frame))
-    values = frame[col]
-    if values.dtype == np.float64:  # fast path: fillna(0.0) on a float column
-        out = values.to_numpy(dtype=float, copy=True)
-        out[np.isnan(out)] = 0.0
-        return out
-    return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(float)
-
-
-def daily_arrays(day_no: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, moving_s: np.ndarray,
-                 ascent_m: np.ndarray, first_day: int, last_day: int) -> dict[str, np.ndarray]:
-    """The columns of :func:`daily_frame` as numpy arrays."""
-    n = last_day - first_day + 1
-    pos = day_no - first_day
-    inside = (pos >= 0) & (pos < n)
-    run = inside & is_run
-    other = inside & ~is_run
-    rp = pos[run]
-    longest = np.zeros(n)
-    np.maximum.at(longest, rp, distance_m[run])
-    return {
-        "distance_m": np.bincount(rp, weights=distance_m[run], minlength=n).astype("float64"),
-        "runs": np.bincount(rp, minlength=n).astype("int64"),
-        "moving_s": np.bincount(rp, weights=moving_s[run], minlength=n).astype("float64"),
-        "elevation_gain_m": np.bincount(rp, weights=ascent_m[run], minlength=n).astype("float64"),
-        "longest_run_m": longest,
-        "other_sports": np.bincount(pos[other], minlength=n).astype("int64"),
-    }
-
-
-def daily_frame(day_no: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, moving_s: np.ndarray,
-                ascent_m: np.ndarray, first_day: int, last_day: int) -> pd.DataFrame:
-    """Vectorised equivalent of :func:`runload.tables.daily` from per-activity arrays.
-
-    ``day_no`` is each activity's local date in days since 1970-01-01;
-    activities outside ``first_day..last_day`` are dropped.
-    """
-    return pd.DataFrame(daily_arrays(day_no, is_run, distance_m, moving_s, ascent_m, first_day, last_day),
-                        index=_daily_index(first_day, last_day))
-
-
 def build_context(
     activities: pd.DataFrame | None,
     shoes: pd.DataFrame | None,
@@ -529,6 +422,7 @@ def build_context(
     as_of: date | str | None = None,
     log_start: date | str | None = None,
     gaps=None,
+    data_end: date | str | None = None,
 ) -> LoadContext:
     """Cut the log at ``as_of`` and build the daily and weekly tables.
 
@@ -538,7 +432,13 @@ def build_context(
     with numpy, which keeps a 5-year analysis in milliseconds.
 
     ``gaps`` are the user-declared gaps (see :func:`gap_intervals`): their days
-    stay in the tables as recorded but are *missing* to the rules (C3).
+    stay in the tables as recorded but are *missing* to the rules.
+
+    ``data_end`` is the last day the log is known to cover; default the local
+    date of the newest activity (any sport). The days after it, up to
+    ``as_of``, are *no data*: missing to the rules like a declared gap, never
+    rest days (docs/method.md, "Conventions"). Pass ``data_end=as_of`` to say
+    that the log is complete up to ``as_of`` (every day without a run was rest).
     """
     gap_lo, gap_hi = gap_intervals(gaps)
     tz = tables.check_timezone(tz)
@@ -554,9 +454,10 @@ def build_context(
         sport = np.zeros(0, dtype=object)
         distance = moving = ascent = np.zeros(0)
     else:
-        utc_ns, local_ns = _local_ns(acts, tz)
+        utc_ns, local_ns = tables.local_ns(acts, tz)
         sport = acts["sport"].to_numpy(dtype=object) if "sport" in acts else None
-        distance, moving, ascent = _num(acts, "distance_m"), _num(acts, "moving_s"), _num(acts, "ascent_m")
+        distance, moving, ascent = (tables.numeric(acts, "distance_m"), tables.numeric(acts, "moving_s"),
+                                    tables.numeric(acts, "ascent_m"))
         day_all = local_ns // _NS_PER_DAY
         k = day_all <= as_of_no
         if not k.all():
@@ -581,7 +482,7 @@ def build_context(
     if start_no is not None and start_no > as_of_no:
         start_no = None
     if start_no is not None:
-        arrays = daily_arrays(day_no, is_run, distance, moving, ascent, start_no, as_of_no)
+        arrays = tables.daily_arrays(day_no, is_run, distance, moving, ascent, start_no, as_of_no)
         start_d = _EPOCH + timedelta(days=start_no)
     else:
         arrays = None
@@ -604,4 +505,6 @@ def build_context(
         config=config,
         gap_lo=gap_lo,
         gap_hi=gap_hi,
+        data_end_no=(tables.day_no(data_end) if data_end is not None
+                     else int(day_no.max()) if len(day_no) else None),
     )

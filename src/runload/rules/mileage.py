@@ -32,7 +32,7 @@ WINDOW = "week over the previous complete week"
 
 
 def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_current: bool | None = None,
-                     gap_week: np.ndarray | None = None):
+                     gap_week: np.ndarray | None = None, open_week: np.ndarray | None = None):
     """``(prev, prev_complete, status, change, flagged)`` arrays of :func:`weekly_increase_table`.
 
     ``gap_week``: bool per week, the week holds a declared gap day; such a week
@@ -46,7 +46,10 @@ def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_cu
     prev = np.r_[np.int64(0), cur[:-1]] if n else cur.copy()
     prev_complete = np.r_[False, complete[:-1]] if n else complete.copy()
     is_last = np.arange(n) == n - 1
-    current = is_last & ~complete & bool(flag_current)
+    # the current week, and a week whose last days have no data yet, are "so far": a total that
+    # already exceeds the allowance can only grow
+    is_open = is_last if open_week is None or not n else is_last | np.asarray(open_week, dtype=bool)
+    current = is_open & ~complete & bool(flag_current)
     status = np.full(n, "insufficient_history", dtype=object)
     has_base = prev_complete & (complete | current)
     status[has_base & (prev == 0)] = "no_baseline"
@@ -69,7 +72,7 @@ def _increase_arrays(cur: np.ndarray, complete: np.ndarray, cfg: Config, flag_cu
 
 
 def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool | None = None,
-                          gap_week: np.ndarray | None = None) -> pd.DataFrame:
+                          gap_week: np.ndarray | None = None, open_week: np.ndarray | None = None) -> pd.DataFrame:
     """Week-over-week change for every week of a weekly frame.
 
     Parameters
@@ -93,7 +96,8 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
     cur = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
     prev, prev_complete, status, change, flagged = _increase_arrays(
-        cur, complete, cfg, flag_current, None if gap_week is None else np.asarray(gap_week, dtype=bool))
+        cur, complete, cfg, flag_current, None if gap_week is None else np.asarray(gap_week, dtype=bool),
+        open_week)
     return pd.DataFrame(
         {
             "iso_week": weekly["iso_week"].to_numpy(),
@@ -115,7 +119,7 @@ def weekly_increase(ctx, cfg: Config) -> list[Finding]:
         return []
     cur = np.rint(ctx.week_distance_m).astype(np.int64)
     prev, prev_complete, status, ratios, flagged = _increase_arrays(
-        cur, ctx.week_complete, cfg, gap_week=ctx.week_gap if ctx.has_gaps else None)
+        cur, ctx.week_complete, cfg, gap_week=ctx.week_gap if ctx.has_gaps else None, open_week=ctx.week_open)
     _, monday_no = ctx.week_starts
     r = cfg.max_weekly_increase_ratio
     severity = cfg.severity("weekly_increase")

@@ -36,7 +36,7 @@ def rest_days_table(ctx) -> pd.DataFrame:
             {"iso_week": [], "days": [], "rest_days": [], "complete": []},
             index=pd.DatetimeIndex([], name="week_start"),
         )
-    ran = ctx.daily_int_m > 0
+    ran = ctx.run_day
     starts, mondays = ctx.week_bounds
     days = np.diff(np.r_[starts, len(ran)])
     run_days = np.add.reduceat(ran.astype(np.int64), starts)
@@ -72,7 +72,7 @@ def week_without_rest(ctx, cfg: Config) -> list[Finding]:
         return []
     need = cfg.min_rest_days_per_week
     starts, monday_no = ctx.week_starts
-    ran = ctx.daily_int_m > 0
+    ran = ctx.run_day
     days = np.diff(np.r_[starts, n])
     rest_days = days - np.add.reduceat(ran.astype(np.int64), starts)
     checked = ctx.week_complete & ~ctx.week_gap if ctx.has_gaps else ctx.week_complete
@@ -120,7 +120,7 @@ def run_streak(ctx, cfg: Config) -> list[Finding]:
     if ctx.n_days == 0:
         return []
     limit = cfg.max_consecutive_run_days
-    ran = ctx.daily_int_m > 0
+    ran = ctx.run_day
     if ctx.has_gaps:
         ran = ran & ~ctx.gap_days
     n = len(ran)
