@@ -11,8 +11,8 @@ no activity after Sat 2026-11-21, for two synthetic athletes:
 - **sam** (America/New_York): a Strava bulk-export zip with a single-run
   spike, a 23:30 run that is the next day in UTC, a walk and a ride.
 
-The plan below is checked numerically against science.md's default rules
-before any file is written (the script stops with an AssertionError if the
+The plan below is checked numerically against runload's default rules
+(docs/method.md) before any file is written (the script stops with an AssertionError if the
 season is not "clean except for the planted errors"), then
 ``EXPECTED.md`` and ``expected.json`` are written from the same numbers.
 
@@ -737,8 +737,8 @@ def expected_md(exp: dict) -> str:
         "",
         "Synthetic data written by `scripts/make_sample_season.py` (see README.md). Sixteen ISO weeks,",
         "2026-W32 (Mon 2026-08-03) to 2026-W47 (Sun 2026-11-22); no activity after Sat 2026-11-21.",
-        "Thresholds are science.md's defaults. Distances below are the planned ones; a GPX file's",
-        "distance comes from its track and may differ by up to 0.2 %.",
+        "Thresholds are runload's defaults ([docs/method.md](../docs/method.md) §12). Distances below are the",
+        "planned ones; a GPX file's distance comes from its track and may differ by up to 0.2 %.",
         "",
         "```sh",
         A["import"],
@@ -771,6 +771,9 @@ def expected_md(exp: dict) -> str:
     cross = fa["shoe_wear"]
     lines += [
         "## Planted findings",
+        "",
+        "Each rule is explained, with its formula, edge rules and sources, in [docs/method.md](../docs/method.md): "
+        "weekly_increase §1, week_without_rest and run_streak §2, shoe_wear §3, run_spike §6.",
         "",
         "### alex",
         "",
@@ -810,7 +813,7 @@ def expected_md(exp: dict) -> str:
         "",
         "## Acute:chronic workload ratio (info only)",
         "",
-        "Rolling coupled 7/28 days, divided by calendar days, from 2026-08-30 (day 28) on.",
+        "Rolling coupled 7/28 days, divided by calendar days (docs/method.md §4), from 2026-08-30 (day 28) on.",
         "",
         f"- alex: above 1.3 on {', '.join(A['acwr_coupled_above_1_3']) or 'no date'} (after the planted +{inc['value'] * 100:.0f} % week); "
         f"maximum {A['acwr_coupled_max']['value']:.3f} on {A['acwr_coupled_max']['date']}.",
@@ -854,8 +857,10 @@ Regenerate (deterministic: the bytes do not change):
 .venv/bin/python scripts/make_sample_season.py
 ```
 
-The script checks the whole season against science.md's default rules before
+The script checks the whole season against runload's default rules before
 writing and stops if anything other than the planted errors would be flagged.
+The rules, their thresholds and their sources are explained in
+[docs/method.md](../docs/method.md).
 """
 
 alex_res: dict = {}
