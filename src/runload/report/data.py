@@ -116,7 +116,7 @@ class WeekFacts:
             "status": self.status,
             "complete": self.complete,
             "distance_m": round(self.distance_m, 1),
-            f"distance_{units}": round(m_to(self.distance_m, units), 2),
+            f"distance_{units}": round(m_to(self.distance_m, units), 3),
             "runs": self.runs,
             "run_days": self.run_days,
             "rest_days": self.rest_days,

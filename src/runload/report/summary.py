@@ -169,10 +169,10 @@ def summary_text(summaries: list[WeeklySummary], width: int = TEXT_WIDTH) -> str
             out.append(f"== {s.athlete} ==")
         for line in _facts_lines(s):
             out.extend(wrap(line, "", width))
-        out.append("")
         if s.no_data:
-            pass
-        elif s.findings:
+            continue
+        out.append("")
+        if s.findings:
             out.append(f"Risk flags this week ({len(s.findings)}):")
             groups = group_by_severity(s.findings)
             for sev in groups:
