@@ -85,8 +85,16 @@ def test_check_exit_codes_follow_fail_on(tmp_path, season):
     # before the long run only the +33 % week (warning) and nothing higher
     result = invoke(db, "check", "--as-of", "2026-04-04", "--fail-on", "warning", "--rule", "weekly_increase")
     assert result.exit_code in (0, EXIT_WARNING)
-    text = invoke(db, "check", "--as-of", "2026-04-06").output
-    assert "Alerts (1):" in text and "Risk flag" not in text.splitlines()[0]
+    text = invoke(db, "check", "--as-of", "2026-04-06").stdout
+    lines = text.splitlines()
+    # at a glance: a header, one line per finding (newest first), the disclaimer once; 80 columns; no colour
+    assert lines[0].startswith("kim: ") and "Risk flag" not in lines[0]
+    assert lines[1].startswith("ALERT   2026-04-05         single-run spike +233.3%")
+    assert len([ln for ln in lines if ln.split(" ")[0] in ("ALERT", "WARNING", "INFO")]) == len(
+        [f for f in found if f["date"] >= "2026-02-10"])
+    assert all(len(ln) <= 80 for ln in lines) and "\x1b" not in text
+    verbose = invoke(db, "check", "--as-of", "2026-04-06", "--verbose").stdout
+    assert "source:" in verbose and "source:" not in text
     md = invoke(db, "check", "--as-of", "2026-04-06", "--format", "markdown").output
     assert "| date | rule |" in md
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import sys
+from datetime import date, timedelta
 
 import click
 
@@ -30,6 +32,8 @@ def check_athlete(store, name: str, cfg, as_of: date | None, only=None, units: s
     return service.check_athlete(store, resolve_settings(store, name, cfg, as_of, units), only)
 
 
+#: ``check`` shows the findings of this many weeks unless --since or --all-history.
+CHECK_DEFAULT_WEEKS = 8
 #: From this many athletes on, ``check --all`` spreads athletes over all cores.
 PARALLEL_MIN_ATHLETES = 8
 _worker_job: dict = {}
@@ -37,21 +41,33 @@ _worker_job: dict = {}
 
 def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Severity | None]:
     """Check one athlete and render its part of the output: (name, text or JSON item lines, worst severity)."""
+    from runload.service import finding_span
+
     result = check_athlete(store, name, job["cfg"], job["as_of"], job["only"], job["units"])
-    since = job["since"]
-    found = result.findings if since is None else [f for f in result.findings if f.date >= since]
+    since, fmt, units = job["since"], job["fmt"], result.config.units
+    if since is None and fmt != "json" and not job["all_history"]:
+        since = result.as_of - timedelta(weeks=CHECK_DEFAULT_WEEKS) + timedelta(days=1)
+    found = result.findings if since is None else [f for f in result.findings if finding_span(f)[1] >= since]
     worst = max((Severity.parse(f.severity) for f in found), default=None)
-    fmt, units = job["fmt"], result.config.units
     if fmt == "json":
         # each athlete's findings are sorted already (oldest first); athletes stay in order
         return name, json_items([f.to_json() for f in found]), worst
-    from runload.report.text import findings_markdown, findings_text
+    from runload.report.text import findings_brief, findings_markdown
 
+    end = result.context.data_end
+    stale = (f"; no activity recorded since {end} ({(result.as_of - end).days} days)"
+             if end is not None and (result.as_of - end).days > 7 else "")
     if fmt == "markdown":
-        text = findings_markdown(found, units, title=f"{name}: risk flags as of {result.as_of}", reminder=False)
+        text = findings_markdown(found, units, title=f"{name}: risk flags as of {result.as_of}{stale}",
+                                 reminder=False)
     else:
-        text = f"{name}: risk flags as of {result.as_of} ({len(found)})\n" + findings_text(found, units,
-                                                                                        reminder=False)
+        shown = "all history" if since is None else f"since {since}"
+        hidden = len(result.findings) - len(found)
+        head = f"{name}: {len(found)} risk flag{'s' if len(found) != 1 else ''} as of {result.as_of} ({shown}"
+        head += f"; {hidden} older: --all-history)" if hidden else ")"
+        lines = [head + stale] + (findings_brief(found, units, color=job["color"], verbose=job["verbose"])
+                                  or ["No risk flags."])
+        text = "\n".join(lines) + "\n"
     return name, text, worst
 
 
@@ -81,23 +97,32 @@ def _check_in_workers(db_path: str, names: list[str], job: dict) -> list[tuple]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--rule", "rules", multiple=True, metavar="ID",
               help=f"Only this rule (repeatable): {', '.join(sorted(RULES))}.")
-@click.option("--since", metavar="DATE", help="Only findings dated on or after this date.")
+@click.option("--since", metavar="DATE",
+              help=f"Only findings on or after this date (default: the last {CHECK_DEFAULT_WEEKS} weeks; "
+                   "JSON: all).")
+@click.option("--all-history", is_flag=True, help="Every finding of the whole log.")
+@click.option("--verbose", "-v", is_flag=True, help="Add each finding's message, window, method and source.")
 @units_option
 @click.option("--fail-on", type=click.Choice(["warning", "alert", "never"]), default="never", show_default=True,
               help="Exit 4 (warning) or 5 (alert) when a finding at or above this level is shown.")
 @click.pass_context
-def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_on):
+def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, all_history, verbose, units, fail_on):
     """Flag overuse-injury risk in the training log.
 
     Runs the rules (10 % weekly increase, rest days, run streaks, single-run
     spikes, shoe wear, acute:chronic ratio, monotony) on the log as it stood
-    on --as-of (default today). Each finding names its numbers, threshold,
-    window and source. These are risk flags, not a diagnosis.
+    on --as-of (default today). One line per finding, newest first, for the
+    last 8 weeks; --verbose adds each finding's message, window, method and
+    source; JSON always has everything. Severities are coloured on a
+    terminal only (never when piped or under NO_COLOR). These are risk
+    flags, not a diagnosis.
     """
     as_of_date = parse_date(as_of)
     since_date = parse_date(since, "--since")
     cfg = load_config(ctx)
-    job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units)
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units,
+               all_history=all_history, verbose=verbose, color=color)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
         if len(names) >= PARALLEL_MIN_ATHLETES and default_jobs() > 1:
@@ -110,8 +135,10 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, units, fail_
         from runload.report.text import REMINDER
 
         parts = [text for _, text, _ in checked]
-        parts.append(("*" + REMINDER + "*") if fmt == "markdown" else REMINDER)
-        click.echo("\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip("\n"))
+        from runload.report.text import wrap
+
+        parts.append(("*" + REMINDER + "*") if fmt == "markdown" else "\n".join(wrap(REMINDER, "", 80)))
+        click.echo("\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip("\n"), color=color or None)
     worst = max((sev for _, _, sev in checked if sev is not None), default=None)
     code = fail_on_exit(worst, fail_on)
     if code:

@@ -3,7 +3,9 @@
 Text output is grouped by severity (alert, warning, info) and, inside a
 group, newest first; every finding shows its numbers (value, threshold,
 window, method) and its message. The disclaimer that ends every message is
-printed once at the end instead of after each finding. No ANSI colours.
+printed once at the end instead of after each finding. ``check`` shows one
+line per finding by default (:func:`findings_brief`), in colour only on a
+terminal.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ REMINDER = ("Every flag is a training-load risk flag, not a diagnosis. " + DISCL
 __all__ = [
     "findings_text",
     "findings_markdown",
+    "findings_brief",
+    "brief_line",
     "finding_numbers",
     "group_by_severity",
     "wrap",
@@ -122,6 +126,62 @@ def findings_text(findings: Sequence[Any], units: str = "km", width: int = TEXT_
         out.append("")
         out.extend(wrap(REMINDER, "", width))
     return "\n".join(out) + "\n"
+
+
+#: Terminal colours per severity (``check`` on a terminal; never when piped or under NO_COLOR).
+SEVERITY_COLORS = {Severity.ALERT: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_RULE_WORDS = {
+    "weekly_increase": "weekly increase", "week_without_rest": "no rest day", "run_streak": "run streak",
+    "run_spike": "single-run spike", "acwr": "acute:chronic", "monotony": "monotony", "shoe_wear": "shoe wear",
+}
+
+
+def _short_period(f: Any) -> str:
+    """The date or period of a finding in at most 21 characters: a day, an ISO week or a range."""
+    from runload.service import finding_span
+
+    period = str(get(f, "period", default="") or "")
+    first, last = finding_span(f)
+    if period[:8].count("-W") == 1 and period[:4].isdigit():
+        return period.split()[0] + (" so far" if "so far" in period else "")
+    if first == last:
+        return first.isoformat()
+    if first.year == last.year:
+        return f"{first.isoformat()}..{last.strftime('%m-%d')}"
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
+def brief_line(f: Any, units: str = "km", width: int = 80) -> str:
+    """One line for a finding: severity, date or period, rule, the numbers (cut to ``width``)."""
+    sev = severity_of(f)
+    rule = get(f, "rule", default="?")
+    line = f"{sev.value.upper():<7} {_short_period(f):<18} {_RULE_WORDS.get(rule, rule):<16} " \
+           f"{finding_numbers(f, units)}"
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def findings_brief(findings: Sequence[Any], units: str = "km", width: int = 80, color: bool = False,
+                   verbose: bool = False) -> list[str]:
+    """``check`` at a glance: one line per finding, newest first; ``verbose`` adds the message,
+    window, method and source under each line."""
+    import click
+
+    order = sorted(findings, key=lambda f: (pd.Timestamp(get(f, "date")), severity_of(f).rank), reverse=True)
+    out = []
+    for f in order:
+        line = brief_line(f, units, width)
+        if color:
+            sev = severity_of(f)
+            head, rest = line[:7], line[7:]
+            line = click.style(head, fg=SEVERITY_COLORS[sev], bold=sev is not Severity.INFO) + rest
+        out.append(line)
+        if verbose:
+            out += wrap(strip_disclaimer(str(get(f, "message", default=""))), "    ", width)
+            method = get(f, "method")
+            extra = f"window: {get(f, 'window', default='–')}" + (f"; method: {method}" if method else "")
+            extra += f"; source: {get(f, 'source', default='–')}"
+            out += wrap(extra, "    ", width)
+    return out
 
 
 def findings_markdown(findings: Sequence[Any], units: str = "km", title: str | None = None,
