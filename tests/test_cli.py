@@ -56,7 +56,7 @@ def test_import_prints_a_summary_and_weeks_a_table(tmp_path, season):
     table = invoke(db, "weeks", "--as-of", "2026-04-05").output
     assert "2026-W14" in table and "+39%" in table  # 33.3 km after 24.0 km
     md = invoke(db, "weeks", "--format", "markdown", "--as-of", "2026-04-05").output
-    assert "| week | from | km |" in md
+    assert "| week | km | change |" in md
     # without --as-of the table runs to today: the weeks since the last import are "no data", not rest
     today = json.loads(invoke(db, "weeks", "--format", "json").stdout)
     assert today[-1]["status"] == "no data" and today[-1]["rest_days"] is None and today[-1]["change_pct"] is None
@@ -276,7 +276,7 @@ def test_weeks_shows_declared_gap_days_and_keeps_the_change_of_the_first_row_sho
     table = invoke(db, "weeks", "--weeks", "4", "--as-of", "2026-04-05").output  # W11..W14
     assert "no data" in table
     (w11,) = [line for line in table.splitlines() if line.startswith("2026-W11")]
-    assert w11.split()[3] == "–" and w11.split()[-2:] == ["partial", "3"]
+    assert w11.split()[2] == "–" and w11.split()[-2:] == ["partial", "3"]
     (w13,) = [line for line in table.splitlines() if line.startswith("2026-W13")]
-    assert w13.split()[3] == "0%"  # 24.0 km after 24.0 km (W12, a complete week)
+    assert w13.split()[2] == "0%"  # 24.0 km after 24.0 km (W12, a complete week)
     assert "no data" not in invoke(db, "weeks", "--weeks", "1", "--as-of", "2026-04-05").output

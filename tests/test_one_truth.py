@@ -300,7 +300,7 @@ def test_miles_first_in_every_command(tmp_path, how):
     cfg.write_text('[thresholds]\nunits = "mi"\n' if how == "config" else "")
     extra = ["--units", "mi"] if how == "option" else []
     outputs = {
-        "check": _cli(db, cfg, "check", "--as-of", "2024-01-17", *extra).stdout,
+        "check": _cli(db, cfg, "check", "--as-of", "2024-01-17", "--verbose", *extra).stdout,
         "summary": _cli(db, cfg, "summary", "--as-of", "2024-01-17", "--fail-on", "never", *extra).stdout,
         "weeks": _cli(db, cfg, "weeks", "--as-of", "2024-01-17", *extra).stdout,
         "activities": _cli(db, cfg, "activities", *extra).stdout,
@@ -310,10 +310,11 @@ def test_miles_first_in_every_command(tmp_path, how):
     assert _cli(db, cfg, "report", "--as-of", "2024-01-17", "--out", out, *extra).exit_code == 0
     outputs["report"] = re.sub(r"<[^>]+>", " ", out.read_text())
     for name, text in outputs.items():
+        text = " ".join(text.split())  # wrapped lines: "16.3 mi\n    (26.2 km)"
         assert " mi" in text or "mi " in text, name
         rest = _MI_THEN_KM.sub("", text)
         assert not _KM.findall(rest), (name, _KM.findall(rest)[:3])
     # and in km, no mile first
-    km_text = _cli(db, cfg, "check", "--as-of", "2024-01-17", "--units", "km").stdout
+    km_text = _cli(db, cfg, "check", "--as-of", "2024-01-17", "--units", "km", "--verbose").stdout
     assert not re.findall(r"\d+(?:\.\d+)?\s?mi\b(?! \()", re.sub(r"\d+(?:\.\d+)?\s?km \(\d+(?:\.\d+)?\s?mi\)", "",
                                                               km_text))

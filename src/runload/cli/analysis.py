@@ -12,7 +12,7 @@ from runload import tables
 from runload.analysis import CHECK_COLUMNS, check
 from runload.cli import cli
 from runload.cli.common import (
-    as_of_option, emit_records, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, resolve_settings,
+    as_of_option, emit_records, table_with_notes, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, resolve_settings,
     units_option,
 )
 from runload.errors import ConfigError
@@ -238,14 +238,16 @@ def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
         Column("first_use", "first", str, align="left"),
         Column("last_use", "last", str, align="left"),
         Column("status", "status", align="left"),
-        Column("forecast", "forecast", align="left"),
     ]
     if fmt in ("csv", "json"):
         emit_records(rows, fmt)
         return
     if len(names) == 1:
         cols = cols[1:]
-    click.echo(render(rows, cols, fmt).rstrip("\n"))
+    if fmt == "markdown":
+        click.echo(render(rows, cols + [Column("forecast", "forecast", align="left")], fmt).rstrip("\n"))
+        return
+    click.echo(table_with_notes(rows, cols, "forecast").rstrip("\n"))  # the forecast below its row
 
 
 @shoes_group.command("assign")

@@ -61,6 +61,25 @@ def format_option(*choices: str, default: str | None = None):
                         show_default=True, help="Output format.")
 
 
+def table_with_notes(rows: list[dict], columns, note_key: str, *, title: str | None = None,
+                     width: int = 80) -> str:
+    """A plain table whose rows each carry a note printed, wrapped, on the lines below the row
+    (so a long text such as a shoe's forecast does not widen the table past ``width``)."""
+    import textwrap
+
+    from runload.output import render
+
+    lines = render(rows, columns, "table", title=title).rstrip("\n").split("\n")
+    head = 3 if title else 2
+    out = lines[:head]
+    for row, line in zip(rows, lines[head:]):
+        out.append(line)
+        note = row.get(note_key)
+        if note:
+            out += textwrap.wrap(str(note), width=width, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join(out) + "\n"
+
+
 def emit_records(records: list[dict], fmt: str, columns=None) -> None:
     """Write machine-readable records: JSON is always one list of records (each with its
     ``athlete`` field, whatever the number of athletes); CSV one header and one row per record."""

@@ -16,7 +16,7 @@ from runload.cli.common import (
 )
 from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
-from runload.units import fmt_duration, m_to
+from runload.units import fmt_duration, m_to, to_m
 
 
 @cli.command("import")
@@ -126,17 +126,26 @@ def _change_cell(row: dict) -> str:
     return text + " ·" if row["in_band"] else text
 
 
+def _pace(seconds_per_m: float | None, units: str) -> str:
+    """``5:12`` (minutes per km or mile); ``–`` without distance or time."""
+    if seconds_per_m is None or seconds_per_m != seconds_per_m or seconds_per_m <= 0:
+        return "–"
+    s = round(seconds_per_m * to_m(1.0, units))
+    return f"{s // 60}:{s % 60:02d}"
+
+
 def weekly_columns(units: str, with_gaps: bool = True) -> list[Column]:
-    """The weekly table's columns; the gap/no-data column only when a week has such days."""
+    """The weekly table's columns (at most 80 characters wide); the no-data column only when a week
+    has such days."""
     columns = [
         Column("iso_week", "week", align="left"),
-        Column("week_start", "from", str, align="left"),
         Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
         Column("change_pct", "change", _signed_pct),
         Column("runs", "runs"),
         Column("rest_days", "rest"),
-        Column(f"longest_run_{units}", f"longest", lambda v: f"{v:.1f}"),
+        Column(f"longest_run_{units}", "longest", lambda v: f"{v:.1f}"),
         Column("moving_s", "time", fmt_duration),
+        Column("pace", f"min/{units}"),
         Column("status", "status", align="left"),
         Column("missing_days", "no data"),
     ]
@@ -184,6 +193,7 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
                 continue
             for r in rows:
                 r["missing_days"] = r["gap_days"] + r["no_data_days"]
+                r["pace"] = _pace(r["moving_s"] / r["distance_m"] if r["distance_m"] else None, u)
             text = render(rows, weekly_columns(u, with_gaps=any(r["missing_days"] for r in rows)), fmt, title=title)
             total = sum(r[f"distance_{u}"] for r in rows)
             text += f"{len(rows)} weeks, {total:.1f} {u} in all."
