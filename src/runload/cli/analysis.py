@@ -19,7 +19,7 @@ from runload.errors import ConfigError
 from runload.ingest import _executor, default_jobs
 from runload.store import Store
 from runload.findings import Severity
-from runload.output import Column, json_array, json_items, render
+from runload.output import Column, json_items, render
 from runload.rules import RULES, rules_need_hr, selected_rules
 from runload.rules.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
@@ -78,14 +78,15 @@ def _check_worker(name: str) -> tuple:
     return _check_one(job["store"], name, job)
 
 
-def _check_in_workers(db_path: str, names: list[str], job: dict) -> list[tuple]:
+def _check_in_workers(db_path: str, names: list[str], job: dict):
     """Check and render every athlete, one forked process per core, each reading the store
-    read-only. The job (config, date, rules, format) reaches the workers through fork."""
+    read-only; yields each athlete's part in order as soon as it is ready. The job (config, date,
+    rules, format) reaches the workers through fork."""
     _worker_job.clear()
     _worker_job.update(job, db_path=db_path)
     try:
         with _executor(min(default_jobs(), len(names))) as pool:
-            return list(pool.map(_check_worker, names, chunksize=max(1, len(names) // (4 * default_jobs()))))
+            yield from pool.map(_check_worker, names, chunksize=max(1, min(16, len(names) // (4 * default_jobs()))))
     finally:
         _worker_job.clear()
 
@@ -123,23 +124,32 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, all_history,
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units,
                all_history=all_history, verbose=verbose, color=color)
+    worst = None
+    first = True
+    # streamed athlete by athlete: memory stays flat however many athletes the store holds
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
         if len(names) >= PARALLEL_MIN_ATHLETES and default_jobs() > 1:
             checked = _check_in_workers(str(store.path), names, job)
         else:
-            checked = [_check_one(store, name, job) for name in names]
+            checked = (_check_one(store, name, job) for name in names)
+        for _, part, sev in checked:
+            if sev is not None and (worst is None or sev > worst):
+                worst = sev
+            if fmt == "json":
+                if part:
+                    click.echo(("[\n" if first else ",\n") + ",\n".join(part), nl=False)
+                    first = False
+            else:
+                click.echo(("" if first else "\n") + part.rstrip("\n"), color=color or None)
+                first = False
     if fmt == "json":
-        click.echo(json_array([line for _, lines, _ in checked for line in lines]), nl=False)
+        click.echo("[]" if first else "\n]")
     else:
-        from runload.report.text import REMINDER
+        from runload.report.text import REMINDER, wrap
 
-        parts = [text for _, text, _ in checked]
-        from runload.report.text import wrap
-
-        parts.append(("*" + REMINDER + "*") if fmt == "markdown" else "\n".join(wrap(REMINDER, "", 80)))
-        click.echo("\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip("\n"), color=color or None)
-    worst = max((sev for _, _, sev in checked if sev is not None), default=None)
+        reminder = ("*" + REMINDER + "*") if fmt == "markdown" else "\n".join(wrap(REMINDER, "", 80))
+        click.echo("\n" + reminder)
     code = fail_on_exit(worst, fail_on)
     if code:
         ctx.exit(code)
