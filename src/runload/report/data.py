@@ -173,27 +173,34 @@ def quality_notes(activities: pd.DataFrame | None, duplicates: pd.DataFrame | No
     out: dict[str, list[dict]] = {k: [] for k in ("indoor", "no_gps", "recovered", "notes", "duplicates", "skipped")}
     acts = activities if activities is not None else pd.DataFrame()
     if len(acts):
-        local = tables.local_dates(acts, tz)
-        for (_, a), day in zip(acts.iterrows(), local):
-            base = {
-                "date": pd.Timestamp(day).date(),
-                "name": a.get("name"),
-                "sport": a.get("sport"),
-                "distance_m": None if pd.isna(a.get("distance_m")) else float(a.get("distance_m")),
-                "source_path": a.get("source_path"),
-            }
-            is_run = a.get("sport") == "running"
-            sub = a.get("sub_sport")
+        # column-wise: one pass per column, rows built only for the activities that have a note
+        n = len(acts)
+
+        def col(name):
+            return acts[name].tolist() if name in acts else [None] * n
+
+        days = [d.date() for d in tables.local_dates(acts, tz)]
+        names, sports, paths = col("name"), col("sport"), col("source_path")
+        dist = pd.to_numeric(acts["distance_m"], errors="coerce").tolist() if "distance_m" in acts else [None] * n
+        subs, recs, notes = col("sub_sport"), col("recovered"), col("notes")
+        gps = acts["has_gps"].tolist() if "has_gps" in acts else None
+
+        def base(i):
+            d = dist[i]
+            return {"date": days[i], "name": names[i], "sport": sports[i],
+                    "distance_m": None if d is None or d != d else float(d), "source_path": paths[i]}
+
+        for i in range(n):
+            is_run = sports[i] == "running"
+            sub = subs[i]
             if is_run and isinstance(sub, str) and sub in INDOOR_SUB_SPORTS:
-                out["indoor"].append({**base, "detail": sub})
-            elif is_run and "has_gps" in acts and not bool(a.get("has_gps")):
-                out["no_gps"].append({**base, "detail": "no GPS track; distance from the device"})
-            rec = a.get("recovered")
-            if isinstance(rec, str) and rec:
-                out["recovered"].append({**base, "detail": rec})
-            notes = a.get("notes")
-            if isinstance(notes, (list, tuple)) and notes:
-                out["notes"].append({**base, "detail": "; ".join(str(n) for n in notes)})
+                out["indoor"].append({**base(i), "detail": sub})
+            elif is_run and gps is not None and not bool(gps[i]):
+                out["no_gps"].append({**base(i), "detail": "no GPS track; distance from the device"})
+            if isinstance(recs[i], str) and recs[i]:
+                out["recovered"].append({**base(i), "detail": recs[i]})
+            if isinstance(notes[i], (list, tuple)) and notes[i]:
+                out["notes"].append({**base(i), "detail": "; ".join(str(x) for x in notes[i])})
     if duplicates is not None and len(duplicates):
         for _, d in duplicates.iterrows():
             out["duplicates"].append({
