@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import timedelta
 from dataclasses import dataclass
 from datetime import date
 from datetime import date as _date
@@ -238,7 +239,40 @@ def with_disclaimer(text: str) -> str:
     return f"{text} {DISCLAIMER}" if text else DISCLAIMER
 
 
+# ---- findings by their period ------------------------------------------------------------
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:\.\.|to)\s*(\d{4}-\d{2}-\d{2})")
+_WEEK = re.compile(r"^(\d{4}-W\d{2})\b")
+
+
+def finding_span(finding) -> tuple[date, date]:
+    """(first day, last day) of the period a finding covers: a run's day, an ISO week, or a stretch."""
+    first = finding.date if isinstance(finding.date, date) else date.fromisoformat(str(finding.date)[:10])
+    period = str(getattr(finding, "period", "") or "")
+    m = _RANGE.search(period)
+    if m:
+        return date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
+    m = _WEEK.match(period)
+    if m:
+        year, week = m.group(1).split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+        return monday, monday + timedelta(days=6)
+    return first, first
+
+
+def findings_overlapping(findings: Iterable, first: date, last: date) -> list:
+    """Findings whose period overlaps ``first..last`` (inclusive): a streak from Sunday of one week to
+    Monday of the week after the next is in all three weeks."""
+    out = []
+    for f in findings:
+        a, b = finding_span(f)
+        if a <= last and b >= first:
+            out.append(f)
+    return out
+
+
 __all__ = [
+    "finding_span",
+    "findings_overlapping",
     "Severity",
     "Finding",
     "new_finding",

@@ -21,7 +21,6 @@ Precedence, the same for every command:
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
@@ -241,8 +240,12 @@ def collect(store, settings: Settings):
     gaps = gaps[[d <= settings.as_of for d in gaps["from_date"]]] if len(gaps) else gaps
     quality = quality_notes(acts, store.duplicates_frame(settings.athlete), store.skipped_files(settings.athlete),
                             settings.tz, gaps=gaps)
+    weekly = weekly_table(analysis)
+    if "acwr_weekly" in analysis.weekly:
+        weekly["acwr_weekly"] = analysis.weekly["acwr_weekly"]
     return AthleteData(name=settings.athlete, tz=settings.tz, as_of=settings.as_of, analysis=analysis,
-                       config=analysis.config, activities=acts, quality=quality, units=settings.units)
+                       config=analysis.config, activities=acts, quality=quality, units=settings.units,
+                       weekly_table=weekly)
 
 
 def resolve_week(spec: str, as_of: date) -> date:
@@ -272,34 +275,8 @@ def week_summary(store, settings: Settings, week: str = "last"):
     return build_summary(data, monday, settings.units)
 
 
-# ---- findings by their period ------------------------------------------------------------
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:\.\.|to)\s*(\d{4}-\d{2}-\d{2})")
-_WEEK = re.compile(r"^(\d{4}-W\d{2})\b")
-
-
-def finding_span(finding) -> tuple[date, date]:
-    """(first day, last day) of the period a finding covers: a run's day, an ISO week, or a stretch."""
-    first = pd.Timestamp(finding.date).date() if not isinstance(finding.date, date) else finding.date
-    period = str(getattr(finding, "period", "") or "")
-    m = _RANGE.search(period)
-    if m:
-        return date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
-    m = _WEEK.match(period)
-    if m:
-        monday = tables.parse_iso_week(m.group(1)).date()
-        return monday, monday + timedelta(days=6)
-    return first, first
-
-
-def findings_overlapping(findings: Iterable, first: date, last: date) -> list:
-    """Findings whose period overlaps ``first..last`` (inclusive): a streak from Sunday of one week to
-    Monday of the week after the next is in all three weeks."""
-    out = []
-    for f in findings:
-        a, b = finding_span(f)
-        if a <= last and b >= first:
-            out.append(f)
-    return out
+# findings by their period: runload.findings.finding_span / findings_overlapping
+from runload.findings import finding_span, findings_overlapping  # noqa: E402  (re-exported for the API)
 
 
 __all__ = [

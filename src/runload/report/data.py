@@ -70,7 +70,7 @@ def severity_counts(findings: Iterable[Any]) -> dict[str, int]:
 def findings_between(findings: Iterable[Any], first: date, last: date) -> list[Any]:
     """Findings whose period overlaps ``first``..``last`` (inclusive), e.g. a streak that started
     in an earlier week (:func:`runload.service.findings_overlapping`)."""
-    from runload.service import findings_overlapping
+    from runload.findings import findings_overlapping
 
     return findings_overlapping(findings, first, last)
 
@@ -237,6 +237,8 @@ class AthleteData:
     activities: pd.DataFrame
     quality: dict[str, list[dict]] = field(default_factory=dict)
     units: str = "km"
+    weekly_table: pd.DataFrame | None = None
+    """The shared weekly table (:func:`runload.service.weekly_table`) with ``acwr_weekly``."""
 
     @property
     def findings(self) -> list:
@@ -245,14 +247,7 @@ class AthleteData:
     @property
     def weekly(self) -> pd.DataFrame:
         """The shared weekly table (:func:`runload.service.weekly_table`) with ``acwr_weekly``."""
-        if "_weekly" not in self.__dict__:
-            from runload.service import weekly_table
-
-            table = weekly_table(self.analysis)
-            if "acwr_weekly" in self.analysis.weekly:
-                table["acwr_weekly"] = self.analysis.weekly["acwr_weekly"]
-            self.__dict__["_weekly"] = table
-        return self.__dict__["_weekly"]
+        return self.weekly_table if self.weekly_table is not None else self.analysis.weekly
 
     @property
     def data_end(self) -> date | None:

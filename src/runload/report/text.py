@@ -138,7 +138,7 @@ _RULE_WORDS = {
 
 def _short_period(f: Any) -> str:
     """The date or period of a finding in at most 21 characters: a day, an ISO week or a range."""
-    from runload.service import finding_span
+    from runload.findings import finding_span
 
     period = str(get(f, "period", default="") or "")
     first, last = finding_span(f)
