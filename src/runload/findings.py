@@ -109,6 +109,7 @@ JSON_KEYS = (
     "status",
     "source",
     "message",
+    "episode",
 )
 
 
@@ -135,6 +136,8 @@ class Finding:
     source: str
     status: str = "ok"
     unit: str = "ratio"
+    episode: str | None = None
+    """Id of the episode this finding belongs to (:mod:`runload.episodes`), else None."""
 
     def __post_init__(self) -> None:
         d = self.__dict__  # frozen: fill in the normalised values directly (same as object.__setattr__)
@@ -174,6 +177,7 @@ class Finding:
             "status": self.status,
             "source": self.source,
             "message": self.message,
+            "episode": self.episode,
         }
 
 
@@ -183,7 +187,7 @@ _POST_INIT = Finding.__post_init__
 
 def new_finding(rule: str, severity: Severity, athlete: str, date: date, period: str, value: float,
                 threshold: float, window: str, method: str | None, message: str, source: str,
-                status: str = "ok", unit: str = "ratio") -> Finding:
+                status: str = "ok", unit: str = "ratio", episode: str | None = None) -> Finding:
     """``Finding(...)`` for the rules' inner loops: the same checks and the same object,
     without the keyword-argument dataclass ``__init__`` (several times faster)."""
     if type(severity) is not Severity:
@@ -199,7 +203,7 @@ def new_finding(rule: str, severity: Severity, athlete: str, date: date, period:
     f = _new(Finding)
     f.__dict__.update(rule=rule, severity=severity, athlete=athlete, date=date, period=period, value=value,
                       threshold=threshold, window=window, method=method, message=message, source=source,
-                      status=status, unit=unit)
+                      status=status, unit=unit, episode=episode)
     post_init = Finding.__post_init__
     if post_init is not _POST_INIT:  # instrumented (the test suite scans every message): run it too
         post_init(f)

@@ -14,10 +14,11 @@ from loadfixtures import D35_START, ctx_for, daily_runs
 from runload.analysis import analyze, check
 from runload.config import Config
 from runload.findings import Severity
-from runload.rules.acwr import weekly_acwr
+from runload.measures.acwr import weekly_acwr
 from runload.rules.context import gap_intervals
 from runload.rules.mileage import weekly_increase, weekly_increase_table
-from runload.rules.monotony import monotony, monotony_table
+from runload.measures.monotony import monotony_table
+from runload.rules.monotony import monotony
 from runload.rules.rest import run_streak, week_without_rest
 from runload.rules.spike import run_spike, spike_table
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, new_finding
-from runload.rules import rule
+from runload.rules.registry import rule, severity as severity_of
 from runload.rules._text import dist, message, pct_above, threshold_text
 from runload.rules.context import iso_week_label_no
 
@@ -108,7 +108,8 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
     )
 
 
-@rule("weekly_increase")
+@rule("weekly_increase", severity="warning",
+      params=("max_weekly_increase_ratio", "weekly_increase_baseline", "weekly_increase_flag_current_week"))
 def weekly_increase(ctx, cfg: Config) -> list[Finding]:
     """Flag weeks with more than ``max_weekly_increase_ratio`` more running than the week before."""
     if ctx.n_days == 0:
@@ -118,7 +119,7 @@ def weekly_increase(ctx, cfg: Config) -> list[Finding]:
         cur, ctx.week_complete, cfg, gap_week=ctx.week_gap if ctx.has_gaps else None)
     _, monday_no = ctx.week_starts
     r = cfg.max_weekly_increase_ratio
-    severity = cfg.severity("weekly_increase")
+    severity = severity_of(cfg, "weekly_increase")
     out = []
     hits = np.flatnonzero(flagged)
     if not hits.size:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, Severity, new_finding
-from runload.rules import rule
+from runload.rules.registry import rule, severity as severity_of
 from runload.rules._text import dist, message, num_above
 
 SOURCE = "Frandsen et al. 2025"
@@ -205,7 +205,9 @@ def _evidence_sentence(band: str, cfg: Config) -> str:
     )
 
 
-@rule("run_spike")
+@rule("run_spike", severity="warning",
+      severities={"small": "warning", "moderate": "warning", "large": "alert", "no_baseline": "info"},
+      params=("spike_window_days", "spike_small_above_pct", "spike_moderate_above_pct", "spike_large_above_pct"))
 def run_spike(ctx, cfg: Config) -> list[Finding]:
     """Flag runs longer than the longest run of the previous ``spike_window_days`` by more than the small band."""
     if not len(ctx.run_order):
@@ -230,7 +232,7 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         return out
     evidence: dict = {}
     severities: dict = {}
-    no_base_severity = cfg.severity("run_spike_no_baseline") if no_base.any() else None
+    no_base_severity = severity_of(cfg, "run_spike", "no_baseline") if no_base.any() else None
     units = cfg.units
     for local, st, dm, bm, gap_, pct_, bi, in_gap in zip(
             ctx.run_local_ns[pick].astype("datetime64[ns]").astype("datetime64[us]").tolist(),
@@ -279,7 +281,7 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         if provisional or in_gap:  # the baseline may be incomplete: never alarming (lead's decision)
             severity = Severity.INFO
         else:
-            severity = severities.get(band) or severities.setdefault(band, cfg.severity(f"run_spike_{band}"))
+            severity = severities.get(band) or severities.setdefault(band, severity_of(cfg, "run_spike", band))
         out.append(new_finding(
             rule="run_spike", severity=severity, athlete=ctx.athlete,
             date=day, period=period, value=pct, threshold=thresholds[band], window=window, method=method,
