@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
+from typing import Callable
 
 from runload.findings import DISCLAIMER
-from runload.units import fmt_distance
+from runload.units import fmt_distance, m_to
 
 
 def dist(distance_m: float, units: str) -> str:
     """``"12.3 km"`` in the configured unit."""
     return fmt_distance(float(distance_m), units, 1)
+
+
+def dist_pair(a_m: float, b_m: float, units: str, agrees: Callable[[Fraction, Fraction], bool],
+              digits: int = 1, max_digits: int = 6) -> tuple[str, str]:
+    """Two distances (``"8.66 mi"``, ``"4.33 mi"``) with the same, fewest decimals (``digits`` or
+    more) for which ``agrees(shown_a, shown_b)`` holds on the numbers as shown, so a runner
+    redoing the arithmetic from the message lands in the band it states."""
+    va, vb = m_to(float(a_m), units), m_to(float(b_m), units)
+    for d in range(digits, max_digits + 1):
+        ta, tb = f"{va:.{d}f}", f"{vb:.{d}f}"
+        if agrees(Fraction(ta), Fraction(tb)):
+            break
+    return f"{ta} {units}", f"{tb} {units}"
 
 
 def num_above(value: float, threshold: float, above: bool, digits: int = 2) -> str:

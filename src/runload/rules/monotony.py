@@ -13,12 +13,14 @@ A week touching a user-declared gap is not evaluated (status ``data_gap``, C3).
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from runload.config import Config
 from runload.findings import Finding, new_finding
 from runload.measures.monotony import monotony_of, monotony_table, monotony_table_from_matrix  # noqa: F401
-from runload.rules._text import dist, message, num_above
+from runload.rules._text import dist_pair, message, num_above
 from runload.rules.registry import rule, severity as severity_of
 from runload.rules.context import iso_week_label_no
 
@@ -52,9 +54,13 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
                "iso_week": iso_week_label_no(monday_no[i])}
         monday = ctx.day(int(monday_no[i] - ctx.start_no))
         mono = float(row["monotony"])
-        how = (f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
-               if row["sd_m"] == 0 else
-               f"mean {dist(row['mean_m'], cfg.units)} per day / SD {dist(row['sd_m'], cfg.units)}")
+        if row["sd_m"] == 0:
+            how = f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
+        else:  # mean and SD precise enough that mean/SD as shown is above the threshold too
+            thr_f = Fraction(repr(float(thr))).limit_denominator(10**6)
+            mean_text, sd_text = dist_pair(row["mean_m"], row["sd_m"], cfg.units,
+                                           lambda x, y: y > 0 and x > thr_f * y)
+            how = f"mean {mean_text} per day / SD {sd_text}"
         text = message(
             f"Week {row['iso_week']}: little day-to-day variation this week (monotony "
             f"{num_above(mono, thr, True, 2)}{' capped' if row['capped'] else ''}: {how}; flagged above {thr:g}; "
