@@ -28,6 +28,7 @@ def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     lines = printed.splitlines()
-    # alex's season has five findings (see sample_activities/expected.json); the +56 % week is a warning
+    # alex's season has five findings (see sample_activities/expected.json); W40 is a warning: +29.7 % over
+    # 2026-W36, the highest of the previous 4 complete weeks (+56 % over the cutback week W39 before it)
     assert len(lines) == 5
-    assert any(line.startswith("warning 2026-09-28") and "56.3%" in line for line in lines)
+    assert any(line.startswith("warning 2026-09-28") and "29.7%" in line and "2026-W36" in line for line in lines)
