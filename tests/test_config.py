@@ -31,7 +31,7 @@ def test_defaults_match_science_md():
     assert c.hr_rest_bpm is None and c.hr_max_bpm is None and c.sex == "unknown"
     assert (c.pmc_ctl_days, c.pmc_atl_days, c.pmc_variant) == (42, 7, "tp")
     assert c.weekly_increase_baseline == "max_4_weeks" and c.weekly_increase_note_ratio == 0.05
-    # default severities live in the rule registry (science.md §9)
+    # default severities live in the rule registry (docs/method.md §9)
     sev = {key: s.value for key, s in severity_keys().items()}
     assert (sev["run_spike_small"], sev["run_spike_moderate"], sev["run_spike_large"]) == ("warning", "warning", "alert")
     assert sev["weekly_increase"] == "warning" and sev["run_spike_no_baseline"] == "info"

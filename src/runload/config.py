@@ -1,4 +1,4 @@
-"""The one home of every threshold and default (science.md; style.md §4).
+"""The one home of every threshold and default (docs/method.md §12).
 
 :class:`Config` is a frozen dataclass. Each field is documented with its
 source and carries its allowed range in ``metadata``; the same validation runs
@@ -8,8 +8,10 @@ TOML layout (``~/.config/runload/config.toml``)::
 
     [thresholds]                 # any Config field except the athlete-only keys
     max_weekly_increase_ratio = 0.10
+    weekly_increase_baseline = "max_4_weeks"
     acwr_method = "coupled"
     disabled_rules = ["monotony"]
+    severity_weekly_increase = "alert"   # severity_<rule id>[_<variant>]: info | warning | alert
 
     [athletes.anna]              # the same keys, plus the athlete-only keys
     timezone = "Europe/Berlin"
@@ -19,7 +21,10 @@ TOML layout (``~/.config/runload/config.toml``)::
     shoe_retire_distance_m = 700000
 
 ``config.for_athlete("anna")`` applies ``[athletes.anna]`` on top of
-``[thresholds]``. Unknown keys, wrong types and out-of-range values raise
+``[thresholds]``. Default severities belong to the rule registry
+(:mod:`runload.rules.registry`), which also checks the rule ids and severity
+keys a configuration names (:func:`runload.rules.registry.check_config`); this
+module imports no rule. Unknown keys, wrong types and out-of-range values raise
 :class:`~runload.errors.ConfigError` naming the file, the key and what is allowed.
 Top-level tables owned by other parts of runload (:data:`OTHER_SECTIONS`) are
 kept verbatim in :attr:`Config.sections` and not checked here.
@@ -71,7 +76,7 @@ class Config:
 
     # ---- athlete facts (only under [athletes.NAME]) -------------------------
     timezone: str | None = _f(
-        None, "IANA time zone of the athlete (science.md C1). None: the offset each file recorded, else UTC.",
+        None, "IANA time zone of the athlete (docs/method.md C1). None: the offset each file recorded, else UTC.",
         kind=str, optional=True)
     hr_rest_bpm: float | None = _f(
         None, "Resting heart rate [bpm] for TRIMP (§7). None = unknown: no TRIMP and no PMC, said so; "
@@ -109,7 +114,7 @@ class Config:
         kind=float, lo=0.0, hi=10.0)
     weekly_increase_flag_current_week: bool = _f(
         True, "Flag the current, incomplete week as soon as its total so far exceeds the allowance "
-        "(totals only grow; science.md §1).", kind=bool)
+        "(totals only grow; docs/method.md §1).", kind=bool)
 
     # ---- §2 rest days -------------------------------------------------------
     min_rest_days_per_week: int = _f(
@@ -187,7 +192,7 @@ class Config:
         "tp", "k per day: tp = 1/τ (TrainingPeaks); gc = 1 − e^(−1/τ) (GoldenCheetah PMCData.cpp); "
         "ewma = 2/(τ+1) (Runalyze TSB.php).", kind=str, choices=PMC_VARIANTS)
 
-    # ---- severities (science.md §9) -------------------------------------------
+    # ---- severities (docs/method.md §9) -------------------------------------------
     severities: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, hash=False,
         metadata={"internal": True, "doc": "Severity overrides {key: info|warning|alert}, set in TOML as "

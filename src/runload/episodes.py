@@ -4,7 +4,7 @@ Consecutive complete ISO weeks flagged by the same weekly rule (monotony, a
 week without rest) form one episode; a week without rest, a run streak and
 high monotony whose days overlap are one episode with all three numbers
 ("ran 84 days in a row …: 12 weeks without a rest day, monotony above 2.0 in
-12 weeks, highest 10.00"). See docs/method.md, "Monotony", "Episodes".
+12 weeks, highest 10.00"). See docs/method.md §5 and §11.
 
 :func:`group_episodes` is a pure function over findings (any rules, any
 athletes; findings of other rules are ignored). :func:`assign_episodes` returns

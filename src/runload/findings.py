@@ -1,6 +1,6 @@
 """Findings: what a rule reports, in one frozen, JSON-stable shape.
 
-A finding is a *training-load risk flag, not a diagnosis* (science.md §9). Every
+A finding is a *training-load risk flag, not a diagnosis* (docs/method.md §9). Every
 message states the number, the threshold, the window, the method and the
 source, and ends with :data:`DISCLAIMER`. Words that overstate what a load
 metric can tell ("safe", "danger", "overtrained", "you will get injured") are
@@ -20,7 +20,7 @@ from typing import Iterable
 
 DISCLAIMER = "Risk flag, not a diagnosis; if pain changes how you run, see a health professional."
 
-#: Words and phrases never shown to users (science.md §4, §2, §9).
+#: Words and phrases never shown to users (docs/method.md §4, §2, §9).
 BANNED_PHRASES = (
     "safe",
     "danger",
@@ -31,7 +31,7 @@ BANNED_PHRASES = (
 )
 _BANNED_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in BANNED_PHRASES) + r")\b", re.I)
 
-#: Statuses a finding (or a computed value) can carry (science.md C6), plus
+#: Statuses a finding (or a computed value) can carry (docs/method.md C6), plus
 #: ``provisional`` for a result that can still change (the current week so
 #: far, a streak still running on ``as_of``) and ``unstable`` for an ACWR with
 #: too few running days in its chronic window.

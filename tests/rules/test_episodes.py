@@ -1,4 +1,4 @@
-"""Episodes (science.md §5): one item per habit instead of a flag every week."""
+"""Episodes (docs/method.md §11): one item per habit instead of a flag every week."""
 
 from datetime import date
 

@@ -49,7 +49,7 @@ def test_11_over_10_is_not_flagged():
 
 
 def test_drop_to_zero_then_max_of_4_weeks_is_the_baseline():
-    # science §1: [10, 0, 12]: W2 no flag; W3 baseline max(10, 0) = 10 -> +20 %, flagged
+    # method, 10% rule: [10, 0, 12]: W2 no flag; W3 baseline max(10, 0) = 10 -> +20 %, flagged
     ctx, t = table_for([10, 0, 12])
     assert t["change_ratio"].iloc[1] == pytest.approx(-1.0)
     assert t["status"].iloc[1] == "ok" and not t["flagged"].iloc[1]
@@ -66,14 +66,14 @@ def test_drop_to_zero_then_max_of_4_weeks_is_the_baseline():
 
 
 def test_20_22_25_baseline_is_the_max_of_previous_weeks():
-    # science §1: W3's baseline is max(20, 22) = 22 -> 25/22 - 1 = +13.64 %
+    # method, 10% rule: W3's baseline is max(20, 22) = 22 -> 25/22 - 1 = +13.64 %
     _, t = table_for([20, 22, 25])
     assert t["baseline_week"].tolist()[1:] == ["2024-W01", "2024-W02"]
     assert list(t["baseline_m"]) == [0, 20_000, 22_000]
 
 
 def test_cutback_week_is_not_the_baseline():
-    # science §1: [40, 40, 40, 30, 40] -> W5 baseline 40 -> 0 %, no flag (previous week: +33.3 %, flagged)
+    # method, 10% rule: [40, 40, 40, 30, 40] -> W5 baseline 40 -> 0 %, no flag (previous week: +33.3 %, flagged)
     ctx, t = table_for([40, 40, 40, 30, 40])
     assert t["change_ratio"].iloc[4] == pytest.approx(0.0) and not t["flagged"].any()
     assert t["baseline_week"].iloc[4] == "2024-W03"  # ties: the most recent of the highest weeks
@@ -86,7 +86,7 @@ def test_cutback_week_is_not_the_baseline():
 
 
 def test_cutback_then_boundary_then_small_rise():
-    # science §1: [40, 40, 40, 30, 44, 45] -> W5 +10.0 % not flagged; W6 baseline 44 -> +2.3 %, no flag
+    # method, 10% rule: [40, 40, 40, 30, 44, 45] -> W5 +10.0 % not flagged; W6 baseline 44 -> +2.3 %, no flag
     _, t = table_for([40, 40, 40, 30, 44, 45])
     assert t["change_ratio"].iloc[4] == pytest.approx(0.10) and not t["flagged"].iloc[4]
     assert t["baseline_m"].iloc[5] == 44_000 and t["change_ratio"].iloc[5] == pytest.approx(45 / 44 - 1)
@@ -96,7 +96,7 @@ def test_cutback_then_boundary_then_small_rise():
 
 
 def test_guideline_band_is_shown_not_flagged():
-    # science §1: [40, 42.5] -> +6.25 %, "within the 5-10% guideline", no finding
+    # method, 10% rule: [40, 42.5] -> +6.25 %, "within the 5-10% guideline", no finding
     ctx, t = table_for([40, 42.5])
     assert t["change_ratio"].iloc[1] == pytest.approx(0.0625)
     assert t["within_guideline"].tolist() == [False, True] and not t["flagged"].any()

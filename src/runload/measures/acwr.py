@@ -1,4 +1,4 @@
-"""Acute:chronic workload ratio series (science.md §4): a display measure; the flag is
+"""Acute:chronic workload ratio series (docs/method.md §4): a display measure; the flag is
 :mod:`runload.rules.acwr`. Evidence: contested.
 
 Daily loads ``L_t`` are running distance in integer metres, log start .. as_of,

@@ -1,4 +1,4 @@
-"""Weekly increase over a baseline (science.md §1): the table behind the 10 % rule.
+"""Weekly increase over a baseline (docs/method.md §1): the table behind the 10 % rule.
 
 ``W_k`` = running distance of ISO week k (integer metres, C5). The baseline
 ``B_k`` is, by default, the highest *complete* week among the previous 4

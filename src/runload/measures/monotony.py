@@ -1,4 +1,4 @@
-"""Training monotony and strain (Foster 1998; science.md §5): the weekly
+"""Training monotony and strain (Foster 1998; docs/method.md §5): the weekly
 table; the flag is :mod:`runload.rules.monotony`. Evidence: weak.
 
 Per complete ISO week, daily running distances ``d1..d7`` with zeros:

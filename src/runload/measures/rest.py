@@ -1,4 +1,4 @@
-"""Rest days per ISO week and running streaks (science.md §2): display measures;
+"""Rest days per ISO week and running streaks (docs/method.md §2): display measures;
 the flags are :mod:`runload.rules.rest`."""
 
 from __future__ import annotations

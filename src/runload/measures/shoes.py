@@ -1,4 +1,4 @@
-"""Shoe status: totals, wear status and retirement forecast (science.md §3); the
+"""Shoe status: totals, wear status and retirement forecast (docs/method.md §3); the
 reminder is :mod:`runload.rules.shoes`. A maintenance reminder, not an injury risk.
 
 Per shoe: its start distance plus the running distance of its runs up to

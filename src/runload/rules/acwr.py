@@ -1,4 +1,4 @@
-"""The ACWR flag (science.md §4): episodes of the configured ratio above
+"""The ACWR flag (docs/method.md §4): episodes of the configured ratio above
 ``acwr_elevated_above``. Evidence: contested; info only. The series themselves
 (all three methods, bands, statuses) are :mod:`runload.measures.acwr`.
 """

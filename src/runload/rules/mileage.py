@@ -1,4 +1,4 @@
-"""Weekly "10% rule" (science.md §1): flag a week with more than ``max_weekly_increase_ratio``
+"""Weekly "10% rule" (docs/method.md §1): flag a week with more than ``max_weekly_increase_ratio``
 more running than its baseline.
 
 The baseline is the highest complete week among the previous 4 by default

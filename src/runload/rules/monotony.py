@@ -1,4 +1,4 @@
-"""Training monotony and strain (Foster 1998; science.md §5). Evidence: weak; info.
+"""Training monotony and strain (Foster 1998; docs/method.md §5). Evidence: weak; info.
 
 Per complete ISO week, daily running distances ``d1..d7`` with zeros:
 ``m = Σd/7``; ``SD`` = population SD (``ddof = 0``, as Runalyze ``Monotony.php``;

@@ -1,4 +1,4 @@
-"""Rest days and running streaks (science.md §2).
+"""Rest days and running streaks (docs/method.md §2).
 
 A rest day is a local date with zero running distance (other sports allowed).
 Conventions, not evidence: ``min_rest_days_per_week`` per complete ISO week, and

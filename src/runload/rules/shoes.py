@@ -1,4 +1,4 @@
-"""The shoe-wear reminder (science.md §3): a maintenance reminder, not an injury risk.
+"""The shoe-wear reminder (docs/method.md §3): a maintenance reminder, not an injury risk.
 
 Shoe totals, status and forecast are :mod:`runload.measures.shoes`.
 """

@@ -1,4 +1,4 @@
-"""Single-session spike (Frandsen et al., BJSM 2025; science.md §6).
+"""Single-session spike (Frandsen et al., BJSM 2025; docs/method.md §6).
 
 For a run of distance ``D`` starting at ``t_s``, ``M`` is the longest run that
 *started* in ``[t_s − 30 d, t_s)`` (a timestamp window, so earlier runs on the
