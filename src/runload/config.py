@@ -194,7 +194,7 @@ class Config:
 
     # ---- severities (docs/method.md §9) -------------------------------------------
     severities: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType({}), compare=False, hash=False,
+        default_factory=lambda: MappingProxyType({}), hash=False,
         metadata={"internal": True, "doc": "Severity overrides {key: info|warning|alert}, set in TOML as "
                   "severity_<rule id>[_<variant>] = \"...\"; the defaults live in the rule registry "
                   "(runload.rules.registry)."})

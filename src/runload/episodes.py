@@ -14,7 +14,6 @@ keeps next to every week's own finding.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Mapping
@@ -162,12 +161,13 @@ def group_episodes(findings: Iterable[Finding]) -> list[Episode]:
             by_athlete.setdefault(f.athlete, []).append(f)
     out: list[Episode] = []
     for athlete, items in by_athlete.items():
-        chains = sorted(_chains(items), key=lambda c: (_span(c[0])[0], c[0].rule))
+        spans = {id(f): _span(f) for f in items}
+        chains = sorted(_chains(items), key=lambda c: (spans[id(c[0])][0], c[0].rule))
         groups: list[list[list[Finding]]] = []
         group_end: date | None = None
         for chain in chains:
-            c0 = _span(chain[0])[0]
-            c1 = max(_span(f)[1] for f in chain)
+            c0 = spans[id(chain[0])][0]
+            c1 = max(spans[id(f)][1] for f in chain)
             if groups and group_end is not None and c0 <= group_end:
                 groups[-1].append(chain)
                 group_end = max(group_end, c1)
@@ -180,8 +180,8 @@ def group_episodes(findings: Iterable[Finding]) -> list[Episode]:
             for f in members:
                 by_rule.setdefault(f.rule, []).append(f)
             rules = tuple(r for r in EPISODE_RULES if r in by_rule)
-            start = min(_span(f)[0] for f in members)
-            end = max(_span(f)[1] for f in members)
+            start = min(spans[id(f)][0] for f in members)
+            end = max(spans[id(f)][1] for f in members)
             values = {}
             for r, fs in by_rule.items():
                 values[r] = float(min(f.value for f in fs) if r == "week_without_rest" else max(f.value for f in fs))
@@ -211,7 +211,14 @@ def assign_episodes(findings: Iterable[Finding]) -> list[Finding]:
     for ep in group_episodes(findings):
         for f in ep.findings:
             ids[id(f)] = ep.id
-    return [dataclasses.replace(f, episode=ids[id(f)]) if id(f) in ids else f for f in findings]
+    return [_with_episode(f, ids[id(f)]) if id(f) in ids else f for f in findings]
+
+
+def _with_episode(f: Finding, episode: str) -> Finding:
+    """``dataclasses.replace(f, episode=episode)`` without re-validating a valid finding."""
+    out = object.__new__(Finding)
+    out.__dict__.update(f.__dict__, episode=episode)
+    return out
 
 
 __all__ = ["Episode", "EPISODE_RULES", "group_episodes", "assign_episodes"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from fractions import Fraction
 from typing import Callable
 
 from runload.findings import DISCLAIMER
@@ -15,15 +14,19 @@ def dist(distance_m: float, units: str) -> str:
     return fmt_distance(float(distance_m), units, 1)
 
 
-def dist_pair(a_m: float, b_m: float, units: str, agrees: Callable[[Fraction, Fraction], bool],
+def dist_pair(a_m: float, b_m: float, units: str, agrees: Callable[[int, int], bool],
               digits: int = 1, max_digits: int = 6) -> tuple[str, str]:
     """Two distances (``"8.66 mi"``, ``"4.33 mi"``) with the same, fewest decimals (``digits`` or
-    more) for which ``agrees(shown_a, shown_b)`` holds on the numbers as shown, so a runner
-    redoing the arithmetic from the message lands in the band it states."""
+    more) for which the numbers as shown agree with the band the message states, so a runner
+    redoing the arithmetic from the message lands in that band.
+
+    ``agrees(a, b)`` gets the shown numbers as integers in units of their last decimal
+    (``8.66`` and ``4.33`` -> 866 and 433): the same scale for both, so any ratio test works.
+    """
     va, vb = m_to(float(a_m), units), m_to(float(b_m), units)
     for d in range(digits, max_digits + 1):
         ta, tb = f"{va:.{d}f}", f"{vb:.{d}f}"
-        if agrees(Fraction(ta), Fraction(tb)):
+        if agrees(int(ta.replace(".", "")), int(tb.replace(".", ""))):
             break
     return f"{ta} {units}", f"{tb} {units}"
 

@@ -48,6 +48,8 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
     if not hit.size:
         return out
     severity = severity_of(cfg, "monotony")
+    thr_f = Fraction(repr(float(thr))).limit_denominator(10**6)
+    thr_p, thr_q = thr_f.numerator, thr_f.denominator
     for j in hit.tolist():
         i = int(weeks[j])
         row = {"monotony": t["monotony"][j], "sd_m": t["sd"][j], "mean_m": t["mean"][j], "capped": t["capped"][j],
@@ -57,9 +59,8 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
         if row["sd_m"] == 0:
             how = f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
         else:  # mean and SD precise enough that mean/SD as shown is above the threshold too
-            thr_f = Fraction(repr(float(thr))).limit_denominator(10**6)
             mean_text, sd_text = dist_pair(row["mean_m"], row["sd_m"], cfg.units,
-                                           lambda x, y: y > 0 and x > thr_f * y)
+                                           lambda x, y: y > 0 and x * thr_q > thr_p * y)
             how = f"mean {mean_text} per day / SD {sd_text}"
         text = message(
             f"Week {row['iso_week']}: little day-to-day variation this week (monotony "

@@ -75,11 +75,12 @@ def _exceeds_pct(d: np.ndarray, m: np.ndarray, pct: float) -> np.ndarray:
     return 100 * b * (d - m) > a * m
 
 
-def _band_of_shown(d: Fraction, m: Fraction, edges) -> int:
-    """Band index of shown distances ``d`` over ``m``, as a runner would work it out."""
+def _band_of_shown(d: int, m: int, edges) -> int:
+    """Band index of shown distances ``d`` over ``m`` (same scale), as a runner would work it out;
+    ``edges``: the band edges [%] as (numerator, denominator) pairs."""
     if m <= 0:
         return len(edges)
-    return sum(1 for e in edges if 100 * (d - m) > e * m)
+    return sum(1 for p, q in edges if 100 * q * (d - m) > p * m)
 
 
 def window_gap(start_local: np.ndarray, cfg: Config, gap_lo: np.ndarray, gap_hi: np.ndarray) -> np.ndarray:
@@ -249,7 +250,8 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         return out
     evidence: dict = {}
     severities: dict = {}
-    edges = [Fraction(repr(float(e))).limit_denominator(10**6) for e in thresholds.values()]
+    edges = [(f.numerator, f.denominator) for f in
+             (Fraction(repr(float(e))).limit_denominator(10**6) for e in thresholds.values())]
     no_base_severity = severity_of(cfg, "run_spike", "no_baseline") if no_base.any() else None
     units = cfg.units
     for local, st, dm, bm, gap_, pct_, bi, in_gap in zip(
