@@ -148,3 +148,17 @@ def test_spike_window_is_30_calendar_days_across_autumn_dst():
     assert last["status"] == "ok" and last["baseline_m"] == 10_000
     (f,) = [f for f in run_spike(ctx, Config()) if f.date == date(2026, 10, 26)]
     assert f.value == pytest.approx(50.0) and "moderate" in f.message
+
+
+def test_acwr_ratio_shown_stays_inside_its_band():
+    # coupled ratio (S7/7)/(S28/28) just below 1.5: an elevated ratio must not read "1.50" (high from 1.5)
+    from runload.rules.acwr import acwr
+
+    # 21 days of 3 km, then 7 days of x km: ratio = 7x/7 / ((63 + 7x)/28) = 28x/(63 + 7x)
+    # x = 4.4996: 125.9888/94.4972 = 1.33325 -> elevated; choose x for a ratio of 1.4999: x = 1.4999*63/(28 - 1.4999*7)
+    x_km = round(1.4999 * 63 / (28 - 1.4999 * 7), 3)
+    ctx = ctx_for(daily_runs([3] * 21 + [x_km] * 7), as_of=date(2024, 1, 28))
+    (f,) = acwr(ctx, Config())
+    assert 1.3 < f.value < 1.5
+    shown = re.search(r"(?:were|are) ([\d.]+)× your 4-week average", f.message).group(1)
+    assert "band elevated" in f.message and 1.3 < float(shown) < 1.5, f.message

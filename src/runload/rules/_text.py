@@ -45,6 +45,19 @@ def num_above(value: float, threshold: float, above: bool, digits: int = 2) -> s
     return text
 
 
+def num_below(value: float, limit: float, text: str) -> str:
+    """``text`` (``value`` shown with some decimals), with more decimals when ``value`` is
+    below ``limit`` but ``text`` would print at or above it."""
+    if value >= limit or float(text) < limit:
+        return text
+    digits = len(text.split(".")[1]) if "." in text else 0
+    for d in range(digits + 1, digits + 8):
+        text = f"{value:.{d}f}"
+        if float(text) < limit:
+            return text
+    return text
+
+
 def pct_above(ratio: float, threshold_ratio: float, above: bool, digits: int = 1) -> str:
     """A ratio (0.1364) as a percentage (``"13.6%"``), visibly above the threshold when ``above``."""
     return num_above(ratio * 100.0, threshold_ratio * 100.0, above, digits) + "%"

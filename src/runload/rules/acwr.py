@@ -14,7 +14,7 @@ from runload.findings import Finding, new_finding
 from runload.measures.acwr import (BAND_LABELS, METHODS, acwr_frame, band_exact, band_float, ewma,  # noqa: F401
                                    method_label, method_series, weekly_acwr)
 from runload.measures.rest import run_streaks
-from runload.rules._text import message, num_above
+from runload.rules._text import message, num_above, num_below
 from runload.rules.registry import rule, severity as severity_of
 
 SOURCE = "Gabbett 2016 bands (team sports); contested: Impellizzeri et al. 2020; inverse in runners: Nakaoka et al. 2021"
@@ -80,6 +80,8 @@ def acwr(ctx, cfg: Config) -> list[Finding]:
         live = start + length == n
         band = BAND_LABELS[band_idx[start + k]]
         peak_text = num_above(peak, thr, True, 2)
+        if band == "elevated":  # shown below the 'high' edge too (1.4996 reads 1.4996, not 1.50)
+            peak_text = num_below(peak, cfg.acwr_high_from, peak_text)
         when = (f"On {d0.isoformat()}{' (the last day analysed)' if live else ''}" if length == 1 else
                 f"From {d0.isoformat()} to {d1.isoformat()}{' (still going)' if live else ''}, peaking on "
                 f"{peak_day.isoformat()}")
