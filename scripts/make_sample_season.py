@@ -277,13 +277,15 @@ def analyse(acts: list[Act]) -> dict:
                 "daily_km": [round(x / 1000, 3) for x in loads],
             }
         )
-    # weekly increase
+    # weekly increase over the highest of the previous 4 complete weeks (docs/method.md, "10% rule")
     increases = []
-    for prev, cur in zip(weeks, weeks[1:]):
-        p, c = prev["distance_m"], cur["distance_m"]
+    for k in range(1, len(weeks)):
+        cur = weeks[k]
+        base = max(weeks[max(0, k - 4):k], key=lambda w: (w["distance_m"], w["monday"]))
+        p, c = base["distance_m"], cur["distance_m"]
         if p == 0:
             continue
-        increases.append((cur, c / p - 1, 10 * c > 11 * p))
+        increases.append((cur, c / p - 1, 10 * c > 11 * p, base))
     # streaks
     streaks = []
     start = None
@@ -331,10 +333,10 @@ def analyse(acts: list[Act]) -> dict:
 
 def check_alex(res: dict) -> dict:
     weeks = res["weeks"]
-    planted_inc = [w for w, r, flag in res["increases"] if flag]
+    planted_inc = [w for w, r, flag, _ in res["increases"] if flag]
     assert [w["week"] for w in planted_inc] == ["2026-W40"], planted_inc
     w40 = next(i for i, w in enumerate(weeks) if w["week"] == "2026-W40")
-    for w, ratio, flag in res["increases"]:
+    for w, ratio, flag, _ in res["increases"]:
         if w["week"] != "2026-W40":
             assert ratio + 1 <= MARGIN_WEEKLY, (w["week"], ratio)
     no_rest = [w["week"] for w in weeks if w["rest_days"] < MIN_REST_DAYS]
@@ -353,7 +355,7 @@ def check_alex(res: dict) -> dict:
     for d in above:
         assert 0 <= (d - date(2026, 9, 28)).days <= 13, d
     return {
-        "weekly_increase": (weeks[w40], weeks[w40 - 1]),
+        "weekly_increase": next((w, base) for w, _, flag, base in res["increases"] if flag),
         "crossing": res["crossing"],
         "acwr_above": above,
     }
@@ -361,7 +363,7 @@ def check_alex(res: dict) -> dict:
 
 def check_sam(res: dict) -> dict:
     weeks = res["weeks"]
-    for w, ratio, flag in res["increases"]:
+    for w, ratio, flag, _ in res["increases"]:
         assert ratio + 1 <= MARGIN_WEEKLY, (w["week"], ratio)
     assert all(w["rest_days"] >= MIN_REST_DAYS for w in weeks)
     assert all(n <= MAX_CONSECUTIVE_RUN_DAYS for _, n in res["streaks"])
@@ -668,6 +670,7 @@ def build_expected(alex: list[Act], sam: list[Act], ra: dict, rs: dict, ca: dict
                         "threshold": 0.10,
                         "distance_m": cur["distance_m"],
                         "previous_distance_m": prev["distance_m"],
+                        "baseline_week": prev["week"],
                     },
                     {"rule": "week_without_rest", "date": "2026-10-19", "week": "2026-W43", "value": 0, "threshold": MIN_REST_DAYS},
                     {
@@ -778,9 +781,10 @@ def expected_md(exp: dict) -> str:
         "### alex",
         "",
         f"1. **weekly_increase**: {inc['week']} (Mon {inc['date']}) ran {km(inc['distance_m'])} after "
-        f"{km(inc['previous_distance_m'])} in the week before: {inc['distance_m']}/{inc['previous_distance_m']} − 1 = "
+        f"{km(inc['previous_distance_m'])} in {inc['baseline_week']}, the highest of the previous 4 complete weeks: "
+        f"{inc['distance_m']}/{inc['previous_distance_m']} − 1 = "
         f"+{inc['value'] * 100:.2f} % > +10 % (10·{inc['distance_m']} = {10 * inc['distance_m']} > 11·{inc['previous_distance_m']} = "
-        f"{11 * inc['previous_distance_m']}). Every other week rises by at most +9.5 %.",
+        f"{11 * inc['previous_distance_m']}). Every other week rises by at most +9.5 % over its baseline.",
         "2. **week_without_rest** and **run_streak**: alex ran every day from Sun 2026-10-18 to Mon 2026-10-26 "
         "(9 consecutive days > 6 allowed), so ISO week 2026-W43 (Mon 10-19 .. Sun 10-25, the day Berlin leaves "
         "summer time) has 0 rest days (minimum 1). Monotony that week stays "

@@ -270,9 +270,10 @@ def test_weeks_shows_declared_gap_days_and_keeps_the_change_of_the_first_row_sho
     assert invoke(db, "gaps", "add", "--from", "2026-03-10", "--to", "2026-03-12", "--reason", "flu").exit_code == 0
     rows = json.loads(invoke(db, "weeks", "--format", "json", "--as-of", "2026-04-05").stdout)
     assert [r["gap_days"] for r in rows] == [0, 3, 0, 0, 0]
-    # the gap week is not compared (and is no baseline for the next one); its gap days are never rest days
+    # the gap week is neither compared nor a baseline: W12 compares with W10; gap days are never rest days
     assert [r["status"] for r in rows] == ["complete", "partial", "complete", "complete", "complete"]
-    assert [r["change_pct"] for r in rows][:3] == [None, None, None] and rows[1]["rest_days"] == 2
+    assert [r["change_pct"] for r in rows][:3] == [None, None, 0.0] and rows[1]["rest_days"] == 2
+    assert rows[2]["baseline_week"] == "2026-W10"
     table = invoke(db, "weeks", "--weeks", "4", "--as-of", "2026-04-05").output  # W11..W14
     assert "no data" in table
     (w11,) = [line for line in table.splitlines() if line.startswith("2026-W11")]

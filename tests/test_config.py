@@ -7,6 +7,7 @@ import pytest
 
 from runload.config import Config, default_config_path, field_docs, load_config, settable_fields
 from runload.errors import ConfigError
+from runload.rules.registry import check_config, severity_keys
 
 
 def write(tmp_path, text, name="config.toml"):
@@ -29,11 +30,12 @@ def test_defaults_match_science_md():
     assert (c.trimp_male_a, c.trimp_male_b, c.trimp_female_a, c.trimp_female_b) == (0.64, 1.92, 0.86, 1.67)
     assert c.hr_rest_bpm is None and c.hr_max_bpm is None and c.sex == "unknown"
     assert (c.pmc_ctl_days, c.pmc_atl_days, c.pmc_variant) == (42, 7, "tp")
-    assert (c.severity_run_spike_small, c.severity_run_spike_moderate, c.severity_run_spike_large) == (
-        "warning", "warning", "alert")
-    assert c.severity_weekly_increase == "warning"
-    assert {c.severity_acwr, c.severity_monotony, c.severity_week_without_rest, c.severity_run_streak,
-            c.severity_shoe_wear} == {"info"}
+    assert c.weekly_increase_baseline == "max_4_weeks" and c.weekly_increase_note_ratio == 0.05
+    # default severities live in the rule registry (docs/method.md §9)
+    sev = {key: s.value for key, s in severity_keys().items()}
+    assert (sev["run_spike_small"], sev["run_spike_moderate"], sev["run_spike_large"]) == ("warning", "warning", "alert")
+    assert sev["weekly_increase"] == "warning" and sev["run_spike_no_baseline"] == "info"
+    assert {sev["acwr"], sev["monotony"], sev["week_without_rest"], sev["run_streak"], sev["shoe_wear"]} == {"info"}
 
 
 def test_every_field_is_documented_with_a_source():
@@ -93,6 +95,9 @@ acwr_method = "uncoupled"
         ("[athletes.anna]\nhr_rest_bpm = 200\nhr_max_bpm = 190\n", "hr_rest_bpm"),
         ("[athletes.anna]\nshoe_check_distance_m = 900000\n", "[athletes.anna]"),
         ("[thresholds]\ndisabled_rules = [\"ten_percent\"]\n", "valid rule ids"),
+        ("[thresholds]\nseverity_ten_percent = \"info\"\n", "severity_ten_percent names no rule severity"),
+        ("[thresholds]\nseverity_monotony = \"high\"\n", "severity_monotony = 'high' is not allowed"),
+        ("[thresholds]\nweekly_increase_baseline = \"max_3_weeks\"\n", "'max_4_weeks', 'previous_week'"),
         ("[colours]\nred = 1\n", "unknown top-level key 'colours'"),
         ("[thresholds\n", "not valid TOML"),
     ],
@@ -100,7 +105,7 @@ acwr_method = "uncoupled"
 def test_errors_name_file_key_and_allowed(tmp_path, text, needle):
     p = write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
-        load_config(p)
+        check_config(load_config(p))
     assert needle in str(err.value)
     assert str(p) in str(err.value)
 
@@ -129,3 +134,51 @@ def test_default_path_env_and_fallback(tmp_path, monkeypatch):
 def test_other_sections_are_kept_for_other_modules(tmp_path):
     cfg = load_config(write(tmp_path, "[store]\npath = \"~/runload.db\"\n"))
     assert cfg.sections["store"] == {"path": "~/runload.db"}
+
+
+def test_severity_keys_in_toml_still_work_per_athlete(tmp_path):
+    from runload.rules.registry import severity
+
+    cfg = check_config(load_config(write(tmp_path, """
+[thresholds]
+severity_weekly_increase = "alert"
+severity_run_spike = "info"
+
+[athletes.anna]
+severity_monotony = "warning"
+severity_run_spike_large = "alert"
+""")))
+    assert severity(cfg, "weekly_increase").value == "alert"
+    assert severity(cfg, "monotony").value == "info"  # registry default
+    assert severity(cfg, "run_spike", "large").value == "info"  # severity_run_spike sets every band
+    anna = cfg.for_athlete("anna")
+    assert severity(anna, "monotony").value == "warning" and severity(anna, "weekly_increase").value == "alert"
+    assert severity(anna, "run_spike", "large").value == "alert" and severity(anna, "run_spike", "small").value == "info"
+
+
+def test_a_new_rule_needs_no_config_field():
+    from runload.findings import Severity
+    from runload.rules.registry import RULES, rule, severity
+
+    @rule("test_only_new_rule", severity="warning", params=("max_weekly_increase_ratio",))
+    def new_rule(ctx, cfg):
+        return []
+
+    try:
+        assert severity(Config(), "test_only_new_rule") is Severity.WARNING
+        assert RULES["test_only_new_rule"].params == ("max_weekly_increase_ratio",)
+        with pytest.raises(ValueError, match="unknown Config field"):
+            rule("test_only_other", params=("no_such_field",))
+    finally:
+        del RULES["test_only_new_rule"]
+
+
+def test_config_and_rules_do_not_import_each_other():
+    import ast
+    import runload
+
+    root = __import__("pathlib").Path(runload.__file__).parent
+    tree = ast.parse((root / "config.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m.startswith(("runload.rules", "runload.measures", "runload.analysis"))}

@@ -34,9 +34,10 @@ def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     lines = printed.splitlines()
-    # alex's season has five findings (see sample_activities/expected.json); the +56 % week is a warning
+    # alex's season has five findings (see sample_activities/expected.json); W40 is a warning: +29.7 % over
+    # 2026-W36, the highest of the previous 4 complete weeks (+56 % over the cutback week W39 before it)
     assert len(lines) == 5
-    assert any(line.startswith("warning 2026-09-28") and "56.3%" in line for line in lines)
+    assert any(line.startswith("warning 2026-09-28") and "29.7%" in line and "2026-W36" in line for line in lines)
 
 
 # ---- the method page and the links of the documentation ---------------------------------------
@@ -236,7 +237,9 @@ SEVERITY_BANDS = {"run_spike": ("small", "moderate", "large")}
 def default_severity(rule_id: str, band: str | None = None) -> str:
     """The code's default severity of a rule (or of one band of it); the one place to change
     when severities move out of Config."""
-    return getattr(Config(), f"severity_{rule_id}" + (f"_{band}" if band else ""))
+    from runload.rules.registry import severity
+
+    return severity(Config(), rule_id, band).value
 
 
 def test_evidence_table_severities_agree_with_the_code():
@@ -292,7 +295,7 @@ def test_method_acwr_examples_match_the_code():
 
 
 def test_method_pmc_and_trimp_examples_match_the_code():
-    from runload.rules.load import banister_trimp_average, pmc, trimp_coefficients
+    from runload.measures.load import banister_trimp_average, pmc, trimp_coefficients
 
     text = " ".join(_section(8).split())  # one line: the page wraps its sentences
     day0 = pmc([100, 0, 0, 0, 0, 0, 0])

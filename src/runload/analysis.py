@@ -19,11 +19,11 @@ import pandas as pd
 from runload.config import Config, load_config
 from runload.findings import Finding, findings_to_json
 from runload.rules import run_rules
-from runload.rules.acwr import acwr_frame, weekly_acwr
+from runload.measures.acwr import acwr_frame, weekly_acwr
+from runload.measures.load import pmc_for
+from runload.measures.monotony import monotony_table
+from runload.measures.shoes import ShoeStatus, shoe_status
 from runload.rules.context import LoadContext, build_context
-from runload.rules.load import pmc_for
-from runload.rules.monotony import monotony_table
-from runload.rules.shoes import ShoeStatus, shoe_status
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,4 +1,4 @@
-"""The one home of every threshold and default (science.md; style.md §4).
+"""The one home of every threshold and default (docs/method.md §12).
 
 :class:`Config` is a frozen dataclass. Each field is documented with its
 source and carries its allowed range in ``metadata``; the same validation runs
@@ -8,8 +8,10 @@ TOML layout (``~/.config/runload/config.toml``)::
 
     [thresholds]                 # any Config field except the athlete-only keys
     max_weekly_increase_ratio = 0.10
+    weekly_increase_baseline = "max_4_weeks"
     acwr_method = "coupled"
     disabled_rules = ["monotony"]
+    severity_weekly_increase = "alert"   # severity_<rule id>[_<variant>]: info | warning | alert
 
     [athletes.anna]              # the same keys, plus the athlete-only keys
     timezone = "Europe/Berlin"
@@ -19,7 +21,10 @@ TOML layout (``~/.config/runload/config.toml``)::
     shoe_retire_distance_m = 700000
 
 ``config.for_athlete("anna")`` applies ``[athletes.anna]`` on top of
-``[thresholds]``. Unknown keys, wrong types and out-of-range values raise
+``[thresholds]``. Default severities belong to the rule registry
+(:mod:`runload.rules.registry`), which also checks the rule ids and severity
+keys a configuration names (:func:`runload.rules.registry.check_config`); this
+module imports no rule. Unknown keys, wrong types and out-of-range values raise
 :class:`~runload.errors.ConfigError` naming the file, the key and what is allowed.
 Top-level tables owned by other parts of runload (:data:`OTHER_SECTIONS`) are
 kept verbatim in :attr:`Config.sections` and not checked here.
@@ -71,7 +76,7 @@ class Config:
 
     # ---- athlete facts (only under [athletes.NAME]) -------------------------
     timezone: str | None = _f(
-        None, "IANA time zone of the athlete (science.md C1). None: the offset each file recorded, else UTC.",
+        None, "IANA time zone of the athlete (docs/method.md C1). None: the offset each file recorded, else UTC.",
         kind=str, optional=True)
     hr_rest_bpm: float | None = _f(
         None, "Resting heart rate [bpm] for TRIMP (§7). None = unknown: no TRIMP and no PMC, said so; "
@@ -94,12 +99,22 @@ class Config:
 
     # ---- §1 weekly "10% rule" ----------------------------------------------
     max_weekly_increase_ratio: float = _f(
-        0.10, "Flag W_k > (1 + r)·W_{k-1} (strict), compared exactly as integer metres × Fraction(str(r)). "
-        "Coaching convention; Buist et al. 2008 RCT: following it did not reduce injuries.",
+        0.10, "Flag W_k > (1 + r)·B_k (strict), compared exactly as integer metres × Fraction(str(r)); B_k is "
+        "the baseline chosen by weekly_increase_baseline. Coaching convention; Buist et al. 2008 RCT: following "
+        "it did not reduce injuries.", kind=float, lo=0.0, hi=10.0)
+    weekly_increase_baseline: str = _f(
+        "max_4_weeks", "Baseline B_k of the 10% rule: 'max_4_weeks' = the highest complete week among the "
+        "previous 4 (coming back to your usual volume after a cutback week adds nothing you have not already "
+        "run); 'previous_week' = the classic comparison with the previous complete week.",
+        kind=str, choices=("max_4_weeks", "previous_week"))
+    weekly_increase_note_ratio: float = _f(
+        0.05, "A complete week more than this above its baseline, and at most max_weekly_increase_ratio, is shown "
+        "as 'within the 5–10% guideline' (no finding): the seed advice gives a range, 5–10%. No band when it is "
+        "not below max_weekly_increase_ratio.",
         kind=float, lo=0.0, hi=10.0)
     weekly_increase_flag_current_week: bool = _f(
         True, "Flag the current, incomplete week as soon as its total so far exceeds the allowance "
-        "(totals only grow; science.md §1).", kind=bool)
+        "(totals only grow; docs/method.md §1).", kind=bool)
 
     # ---- §2 rest days -------------------------------------------------------
     min_rest_days_per_week: int = _f(
@@ -177,17 +192,12 @@ class Config:
         "tp", "k per day: tp = 1/τ (TrainingPeaks); gc = 1 − e^(−1/τ) (GoldenCheetah PMCData.cpp); "
         "ewma = 2/(τ+1) (Runalyze TSB.php).", kind=str, choices=PMC_VARIANTS)
 
-    # ---- severities (science.md §9) -------------------------------------------
-    severity_weekly_increase: str = _sev("warning", "10% rule: weak evidence, warn (§9).")
-    severity_week_without_rest: str = _sev("info", "Rest days: convention (§9).")
-    severity_run_streak: str = _sev("info", "Run streak: convention (§9).")
-    severity_shoe_wear: str = _sev("info", "Shoes: maintenance reminder (§9).")
-    severity_run_spike_small: str = _sev("warning", "Spike small band (Frandsen 2025; §9 warn).")
-    severity_run_spike_moderate: str = _sev("warning", "Spike moderate band (Frandsen 2025; §9 warn).")
-    severity_run_spike_large: str = _sev("alert", "Spike large band (Frandsen 2025; §9 large = high).")
-    severity_run_spike_no_baseline: str = _sev("info", "First run after 30+ days without running.")
-    severity_acwr: str = _sev("info", "ACWR: contested, inverse in runners (§4, §9).")
-    severity_monotony: str = _sev("info", "Monotony: weak, built for sRPE (§5, §9).")
+    # ---- severities (docs/method.md §9) -------------------------------------------
+    severities: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False,
+        metadata={"internal": True, "doc": "Severity overrides {key: info|warning|alert}, set in TOML as "
+                  "severity_<rule id>[_<variant>] = \"...\"; the defaults live in the rule registry "
+                  "(runload.rules.registry)."})
 
     # ---- bookkeeping (not settable from TOML) --------------------------------
     athlete: str | None = field(default=None, metadata={"internal": True})
@@ -206,6 +216,7 @@ class Config:
                 continue
             value = _coerce(f, getattr(self, f.name), where)
             object.__setattr__(self, f.name, value)
+        object.__setattr__(self, "severities", _check_severities(self.severities, where))
         _check_relations(self, where)
 
     # -- derived, exact ----------------------------------------------------------
@@ -213,15 +224,11 @@ class Config:
         """A threshold as an exact Fraction of its decimal text (0.1 -> 1/10, never binary 0.1)."""
         return Fraction(repr(float(getattr(self, name)))).limit_denominator(10**9)
 
-    def severity(self, rule_key: str):
-        """The configured :class:`~runload.findings.Severity` for ``severity_<rule_key>``."""
-        from runload.findings import Severity
-
-        return Severity._value2member_map_[getattr(self, f"severity_{rule_key}")]
-
     def for_athlete(self, name: str | None) -> "Config":
         """This config with ``[athletes.NAME]`` applied (unchanged values when NAME has no table)."""
         overrides = dict(self.athletes.get(name, {})) if name is not None else {}
+        if "severities" in overrides:
+            overrides["severities"] = MappingProxyType({**self.severities, **overrides["severities"]})
         where = self.source_path or "configuration"
         if overrides:
             where = f"{where} [athletes.{name}]"
@@ -361,19 +368,44 @@ def default_config_path() -> Path:
     return base / "runload" / "config.toml"
 
 
+SEVERITY_PREFIX = "severity_"
+
+
+def _check_severities(values: Any, where: str) -> Mapping[str, str]:
+    """``{key: severity}`` with every value one of :data:`SEVERITIES` (the keys are checked
+    against the rule registry by :func:`runload.rules.registry.check_config`)."""
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where}: severities must map severity keys to one of {', '.join(SEVERITIES)}")
+    out = {}
+    for key, value in values.items():
+        text = getattr(value, "value", value)
+        if not isinstance(key, str) or text not in SEVERITIES:
+            raise ConfigError(f"{where}: {SEVERITY_PREFIX}{key} = {value!r} is not allowed; use one of "
+                              + ", ".join(repr(s) for s in SEVERITIES))
+        out[key] = text
+    return MappingProxyType(out)
+
+
 def _check_table(table: Any, allowed: dict[str, dataclasses.Field], where: str) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table of key = value pairs")
     out = {}
+    severities = {}
     for key, value in table.items():
+        if key.startswith(SEVERITY_PREFIX) and len(key) > len(SEVERITY_PREFIX):
+            severities[key[len(SEVERITY_PREFIX):]] = value
+            continue
         if key not in allowed:
             hint = ""
             if key in ATHLETE_ONLY_KEYS:
                 hint = f" ({key} belongs under [athletes.NAME])"
             raise ConfigError(
-                f"{where}: unknown key {key!r}{hint}; allowed keys: {', '.join(sorted(allowed))}"
+                f"{where}: unknown key {key!r}{hint}; allowed keys: {', '.join(sorted(allowed))}, "
+                f"{SEVERITY_PREFIX}<rule id>"
             )
         out[key] = _coerce(allowed[key], value, where)
+    if severities:
+        out["severities"] = _check_severities(severities, where)
     return out
 
 
@@ -397,7 +429,7 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "configuration") 
             _check_table(table, settable_fields(athlete=True), f"{source} [athletes.{name}]")
         )
     try:
-        cfg = Config(**thresholds, source_path=source)
+        cfg = Config(**thresholds, source_path=source)  # severity_<key> arrive as thresholds["severities"]
     except ConfigError as err:
         raise ConfigError(f"{err} (in [thresholds])") from None
     cfg = dataclasses.replace(
@@ -407,22 +439,7 @@ def config_from_mapping(data: Mapping[str, Any], source: str = "configuration") 
     )
     for name in athletes:  # relations (check ≤ retire...) hold for every athlete
         cfg.for_athlete(name)
-    _check_rule_ids(cfg, source)
     return cfg
-
-
-def _check_rule_ids(cfg: Config, source: str) -> None:
-    from runload.rules import RULES  # late import: rules import this module
-
-    names = set(cfg.disabled_rules)
-    for overrides in cfg.athletes.values():
-        names.update(overrides.get("disabled_rules", ()))
-    unknown = sorted(names - set(RULES))
-    if unknown:
-        raise ConfigError(
-            f"{source}: disabled_rules names unknown rule(s) {', '.join(unknown)}; valid rule ids: "
-            f"{', '.join(sorted(RULES))}"
-        )
 
 
 def load_config(path: str | Path | None = None) -> Config:

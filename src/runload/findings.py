@@ -1,6 +1,6 @@
 """Findings: what a rule reports, in one frozen, JSON-stable shape.
 
-A finding is a *training-load risk flag, not a diagnosis* (science.md §9). Every
+A finding is a *training-load risk flag, not a diagnosis* (docs/method.md §9). Every
 message states the number, the threshold, the window, the method and the
 source, and ends with :data:`DISCLAIMER`. Words that overstate what a load
 metric can tell ("safe", "danger", "overtrained", "you will get injured") are
@@ -21,7 +21,7 @@ from typing import Iterable
 
 DISCLAIMER = "Risk flag, not a diagnosis; if pain changes how you run, see a health professional."
 
-#: Words and phrases never shown to users (science.md §4, §2, §9).
+#: Words and phrases never shown to users (docs/method.md §4, §2, §9).
 BANNED_PHRASES = (
     "safe",
     "danger",
@@ -32,7 +32,7 @@ BANNED_PHRASES = (
 )
 _BANNED_RE = re.compile(r"\b(" + "|".join(re.escape(p) for p in BANNED_PHRASES) + r")\b", re.I)
 
-#: Statuses a finding (or a computed value) can carry (science.md C6), plus
+#: Statuses a finding (or a computed value) can carry (docs/method.md C6), plus
 #: ``provisional`` for a result that can still change (the current week so
 #: far, a streak still running on ``as_of``) and ``unstable`` for an ACWR with
 #: too few running days in its chronic window.
@@ -110,6 +110,7 @@ JSON_KEYS = (
     "status",
     "source",
     "message",
+    "episode",
 )
 
 
@@ -136,6 +137,8 @@ class Finding:
     source: str
     status: str = "ok"
     unit: str = "ratio"
+    episode: str | None = None
+    """Id of the episode this finding belongs to (:mod:`runload.episodes`), else None."""
 
     def __post_init__(self) -> None:
         d = self.__dict__  # frozen: fill in the normalised values directly (same as object.__setattr__)
@@ -175,6 +178,7 @@ class Finding:
             "status": self.status,
             "source": self.source,
             "message": self.message,
+            "episode": self.episode,
         }
 
 
@@ -184,7 +188,7 @@ _POST_INIT = Finding.__post_init__
 
 def new_finding(rule: str, severity: Severity, athlete: str, date: date, period: str, value: float,
                 threshold: float, window: str, method: str | None, message: str, source: str,
-                status: str = "ok", unit: str = "ratio") -> Finding:
+                status: str = "ok", unit: str = "ratio", episode: str | None = None) -> Finding:
     """``Finding(...)`` for the rules' inner loops: the same checks and the same object,
     without the keyword-argument dataclass ``__init__`` (several times faster)."""
     if type(severity) is not Severity:
@@ -200,7 +204,7 @@ def new_finding(rule: str, severity: Severity, athlete: str, date: date, period:
     f = _new(Finding)
     f.__dict__.update(rule=rule, severity=severity, athlete=athlete, date=date, period=period, value=value,
                       threshold=threshold, window=window, method=method, message=message, source=source,
-                      status=status, unit=unit)
+                      status=status, unit=unit, episode=episode)
     post_init = Finding.__post_init__
     if post_init is not _POST_INIT:  # instrumented (the test suite scans every message): run it too
         post_init(f)

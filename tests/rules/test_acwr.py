@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from loadfixtures import D35_KM, ctx_for, d35_ctx, daily_runs
 from runload.config import Config
-from runload.rules.acwr import acwr, acwr_frame, ewma, weekly_acwr
+from runload.measures.acwr import acwr_frame, ewma, weekly_acwr
+from runload.rules.acwr import acwr
 
 D35_M = np.array(D35_KM) * 1000
 

@@ -35,7 +35,7 @@ def test_json_is_stable():
     assert j == {
         "rule": "acwr", "severity": "info", "athlete": "anna", "date": "2026-10-05", "period": "2026-W41",
         "value": 1.33, "threshold": 1.3, "unit": "ratio", "window": "w", "method": "m",
-        "status": "provisional", "source": "s", "message": "x. " + DISCLAIMER,
+        "status": "provisional", "source": "s", "message": "x. " + DISCLAIMER, "episode": None,
     }
     assert type(j["value"]) is float
     json.dumps(findings_to_json([f, make(date=date(2026, 1, 1))]))  # serialisable

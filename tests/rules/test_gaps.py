@@ -14,10 +14,12 @@ from loadfixtures import D35_START, ctx_for, daily_runs
 from runload.analysis import analyze, check
 from runload.config import Config
 from runload.findings import Severity
-from runload.rules.acwr import weekly_acwr
+from runload.measures.acwr import weekly_acwr
 from runload.rules.context import gap_intervals
-from runload.rules.mileage import weekly_increase, weekly_increase_table
-from runload.rules.monotony import monotony, monotony_table
+from runload.measures.increase import weekly_increase_table
+from runload.rules.mileage import weekly_increase
+from runload.measures.monotony import monotony_table
+from runload.rules.monotony import monotony
 from runload.rules.rest import run_streak, week_without_rest
 from runload.rules.spike import run_spike, spike_table
 
@@ -82,11 +84,18 @@ GAP_WEEKS_KM = WEEK * 2 + [6, 0, 0, 0, 0, 0, 10] + [6, 0, 8, 0, 6, 0, 20] + [6, 
 
 
 def test_weekly_increase_does_not_compare_weeks_touching_a_gap():
+    prev = Config(weekly_increase_baseline="previous_week")
     plain = weekly_increase(ctx(GAP_WEEKS_KM), Config())
-    # without the gap: W4 40 vs 22 = +81.8 % and W5 45 vs 40 = +12.5 % are flagged
+    # without the gap, baseline = highest of the previous 4 complete weeks:
+    # W3 22 vs 30 no; W4 40 vs max(30, 30, 22) = 30 -> +33.3 %; W5 45 vs 40 -> +12.5 %
     assert [f.period for f in plain] == ["2024-W04", "2024-W05"]
+    assert plain[0].value == pytest.approx(40 / 30 - 1) and "2024-W02 (30.0 km)" in plain[0].message
     found = weekly_increase(ctx(GAP_WEEKS_KM, [(15, 17)]), Config())
-    # W3 holds the gap: it is not compared, and it is no baseline for W4; W5 vs W4: 450 > 11 x 40 = 440
+    # W3 holds the gap: not compared and no baseline; W4 vs max(W2, W1) = 30 -> +33.3 %; W5 vs W4 40 -> +12.5 %
+    assert [f.period for f in found] == ["2024-W04", "2024-W05"]
+    assert [f.value for f in found] == [pytest.approx(40 / 30 - 1), pytest.approx(45 / 40 - 1)]
+    # previous-week baseline: W3 is W4's only candidate, so W4 is data_gap; W5 vs W4: 450 > 11 x 40 = 440
+    found = weekly_increase(ctx(GAP_WEEKS_KM, [(15, 17)]), prev)
     assert [f.period for f in found] == ["2024-W05"]
     assert found[0].value == pytest.approx(45 / 40 - 1)
 
@@ -94,9 +103,18 @@ def test_weekly_increase_does_not_compare_weeks_touching_a_gap():
 def test_weekly_increase_table_status_data_gap():
     c = ctx(GAP_WEEKS_KM, [(15, 17)])
     table = weekly_increase_table(c.weekly, Config(), gap_week=c.week_gap)
+    assert table["status"].tolist() == ["insufficient_history", "ok", "data_gap", "ok", "ok"]
+    assert table["baseline_week"].tolist() == [None, "2024-W01", "2024-W02", "2024-W02", "2024-W04"]
+    assert table["flagged"].tolist() == [False, False, False, True, True]
+    assert np.isnan(table["change_ratio"].iloc[2])
+    table = weekly_increase_table(c.weekly, Config(weekly_increase_baseline="previous_week"), gap_week=c.week_gap)
     assert table["status"].tolist() == ["insufficient_history", "ok", "data_gap", "data_gap", "ok"]
     assert table["flagged"].tolist() == [False, False, False, False, True]
     assert np.isnan(table["change_ratio"].iloc[2]) and np.isnan(table["change_ratio"].iloc[3])
+    # every candidate baseline week touches a gap -> data_gap, not "insufficient history"
+    c = ctx(WEEK * 2, [(0, 1)])
+    table = weekly_increase_table(c.weekly, Config(), gap_week=c.week_gap)
+    assert table["status"].tolist() == ["data_gap", "data_gap"]
 
 
 def test_current_week_touching_a_gap_is_not_flagged_early():

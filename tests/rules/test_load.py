@@ -7,7 +7,7 @@ import pytest
 
 from loadfixtures import d35_ctx, daily_runs, ctx_for
 from runload.config import Config
-from runload.rules.load import (banister_trimp, banister_trimp_average, edwards_minutes_by_zone, edwards_trimp,
+from runload.measures.load import (banister_trimp, banister_trimp_average, edwards_minutes_by_zone, edwards_trimp,
                                 lucia_trimp, pmc, pmc_for, session_rpe, trimp_coefficients, trimp_for_activity)
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from loadfixtures import d35_ctx
 from runload.config import Config
-from runload.rules.monotony import monotony, monotony_of, monotony_table
+from runload.measures.monotony import monotony_of, monotony_table
+from runload.rules.monotony import monotony
 
 
 def test_d35_week_1_and_week_5():

@@ -40,3 +40,55 @@ def test_only_disabled_and_sorted():
     # same date: most severe first
     same_day = [f for f in everything if f.date.isoformat() == "2024-02-04"]
     assert [f.severity.value for f in same_day] == ["alert", "info"]
+
+
+def test_rules_config_and_measures_are_in_no_import_cycle():
+    """Module-level and function-level imports both count; a module importing a submodule of its
+    own package is Python's package mechanism, not a cycle."""
+    import ast
+    from pathlib import Path
+
+    import runload
+
+    root = Path(runload.__file__).parent.parent
+    mods = {}
+    for p in (root / "runload").rglob("*.py"):
+        name = ".".join(p.relative_to(root).with_suffix("").parts)
+        mods[name.removesuffix(".__init__")] = p
+
+    def resolve(name):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            if ".".join(parts[:i]) in mods:
+                return ".".join(parts[:i])
+        return None
+
+    edges = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for n in names:
+                r = resolve(n) if n.startswith("runload") else None
+                if r and r != m and not m.startswith(r + "."):
+                    edges[m].add(r)
+
+    def reaches(a, b):
+        seen, todo = set(), [a]
+        while todo:
+            x = todo.pop()
+            for y in edges[x]:
+                if y == b:
+                    return True
+                if y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        return False
+
+    mine = [m for m in mods if m in ("runload.config", "runload.findings", "runload.episodes")
+            or m.startswith(("runload.rules", "runload.measures"))]
+    cycles = [m for m in mine if reaches(m, m)]
+    assert cycles == []

@@ -4,7 +4,8 @@ from datetime import date
 
 from loadfixtures import d35_ctx, daily_runs, ctx_for
 from runload.config import Config
-from runload.rules.rest import rest_days_table, run_streak, run_streaks, week_without_rest
+from runload.measures.rest import rest_days_table, run_streaks
+from runload.rules.rest import run_streak, week_without_rest
 
 
 def test_five_km_every_day_both_flags():

@@ -7,7 +7,8 @@ import pytest
 
 from loadfixtures import ctx_for, daily_runs, frame, activity, shoes_frame
 from runload.config import Config
-from runload.rules.shoes import shoe_status, shoe_wear
+from runload.measures.shoes import shoe_status
+from runload.rules.shoes import shoe_wear
 from runload.units import M_PER_MILE
 
 

@@ -21,7 +21,7 @@ from runload.store import Store
 from runload.findings import Severity
 from runload.output import Column, json_items, render
 from runload.rules import RULES, rules_need_hr, selected_rules
-from runload.rules.shoes import shoe_status
+from runload.measures.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
 
 

@@ -34,8 +34,9 @@ def open_store(ctx: click.Context, *, write: bool = False) -> Store:
 
 def load_config(ctx: click.Context):
     from runload.config import load_config as _load
+    from runload.rules.registry import check_config
 
-    return _load(ctx.obj.get("config_path") if ctx.obj else None)
+    return check_config(_load(ctx.obj.get("config_path") if ctx.obj else None))
 
 
 def pick_athletes(store: Store, athlete: str | None, all_athletes: bool = False) -> list[str]:

@@ -34,7 +34,7 @@ def get(obj: Any, *names: str, default: Any = None) -> Any:
 def acwr_method_label(config: Any, method: str | None = None) -> str:
     """The analyzer's own name for an ACWR method ("rolling coupled 7/28 d" ...)."""
     method = method or getattr(config, "acwr_method", "coupled")
-    from runload.rules.acwr import method_label
+    from runload.measures.acwr import method_label
 
     return method_label(config, method)
 

@@ -36,14 +36,7 @@ from runload.units import fmt_distance, fmt_duration
 
 WEEK_CHOICES_HELP = "last (the last complete ISO week before the as-of date), this (so far) or YYYY-Www"
 
-__all__ = ["resolve_week", "WeeklySummary", "build_summary", "summary_text", "summary_markdown", "summary_json"]
-
-
-def resolve_week(spec: str, as_of: date) -> date:
-    """See :func:`runload.service.resolve_week`."""
-    from runload.service import resolve_week as _resolve
-
-    return _resolve(spec, as_of)
+__all__ = ["WeeklySummary", "build_summary", "summary_text", "summary_markdown", "summary_json"]
 
 
 @dataclass(frozen=True)

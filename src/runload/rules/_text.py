@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from runload.findings import DISCLAIMER
-from runload.units import fmt_distance
+from runload.units import fmt_distance, m_to
 
 
 def dist(distance_m: float, units: str) -> str:
     """``"12.3 km"`` in the configured unit."""
     return fmt_distance(float(distance_m), units, 1)
+
+
+def dist_pair(a_m: float, b_m: float, units: str, agrees: Callable[[int, int], bool],
+              digits: int = 1, max_digits: int = 6) -> tuple[str, str]:
+    """Two distances (``"8.66 mi"``, ``"4.33 mi"``) with the same, fewest decimals (``digits`` or
+    more) for which the numbers as shown agree with the band the message states, so a runner
+    redoing the arithmetic from the message lands in that band.
+
+    ``agrees(a, b)`` gets the shown numbers as integers in units of their last decimal
+    (``8.66`` and ``4.33`` -> 866 and 433): the same scale for both, so any ratio test works.
+    """
+    va, vb = m_to(float(a_m), units), m_to(float(b_m), units)
+    for d in range(digits, max_digits + 1):
+        ta, tb = f"{va:.{d}f}", f"{vb:.{d}f}"
+        if agrees(int(ta.replace(".", "")), int(tb.replace(".", ""))):
+            break
+    return f"{ta} {units}", f"{tb} {units}"
 
 
 def num_above(value: float, threshold: float, above: bool, digits: int = 2) -> str:
@@ -23,6 +41,19 @@ def num_above(value: float, threshold: float, above: bool, digits: int = 2) -> s
     for d in range(digits, digits + 7):
         text = f"{value:.{d}f}"
         if float(text) > threshold:
+            return text
+    return text
+
+
+def num_below(value: float, limit: float, text: str) -> str:
+    """``text`` (``value`` shown with some decimals), with more decimals when ``value`` is
+    below ``limit`` but ``text`` would print at or above it."""
+    if value >= limit or float(text) < limit:
+        return text
+    digits = len(text.split(".")[1]) if "." in text else 0
+    for d in range(digits + 1, digits + 8):
+        text = f"{value:.{d}f}"
+        if float(text) < limit:
             return text
     return text
 

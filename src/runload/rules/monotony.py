@@ -1,4 +1,4 @@
-"""Training monotony and strain (Foster 1998; science.md §5). Evidence: weak; info.
+"""Training monotony and strain (Foster 1998; docs/method.md §5). Evidence: weak; info.
 
 Per complete ISO week, daily running distances ``d1..d7`` with zeros:
 ``m = Σd/7``; ``SD`` = population SD (``ddof = 0``, as Runalyze ``Monotony.php``;
@@ -13,82 +13,21 @@ A week touching a user-declared gap is not evaluated (status ``data_gap``, C3).
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, new_finding
-from runload.rules import rule
-from runload.rules._text import dist, message, num_above
+from runload.measures.monotony import monotony_of, monotony_table, monotony_table_from_matrix  # noqa: F401
+from runload.rules._text import dist_pair, message, num_above
+from runload.rules.registry import rule, severity as severity_of
 from runload.rules.context import iso_week_label_no
 
 SOURCE = "Foster 1998"
 
 
-def monotony_of(days_m, cfg: Config) -> tuple[float | None, float, str]:
-    """``(monotony | None, strain, status)`` of one week's seven daily loads."""
-    t = monotony_table_from_matrix(np.asarray([days_m], dtype=float), cfg)
-    mono = t["monotony"][0]
-    return (None if np.isnan(mono) else float(mono)), float(t["strain"][0]), str(t["status"][0])
-
-
-def monotony_table_from_matrix(weeks: np.ndarray, cfg: Config) -> dict[str, np.ndarray]:
-    """Monotony for each row of a ``(k, 7)`` matrix of daily loads."""
-    weeks = np.asarray(weeks, dtype=float).reshape(-1, 7)
-    total = weeks.sum(axis=1)
-    mean = total / 7.0
-    sd = weeks.std(axis=1, ddof=cfg.monotony_ddof)
-    cap = cfg.monotony_cap
-    zero = total <= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        raw = np.where(sd > 0, mean / np.where(sd > 0, sd, 1.0), cap)
-    capped = ~zero & (raw >= cap)
-    mono = np.where(zero, np.nan, np.minimum(raw, cap))
-    strain = np.where(zero, 0.0, total * np.nan_to_num(mono))
-    status = np.where(zero, "undefined", "ok").astype(object)
-    return {"total": total, "mean": mean, "sd": sd, "monotony": mono, "strain": strain, "capped": capped,
-            "status": status}
-
-
-def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
-    """Per ISO week of the log: ``iso_week``, ``complete``, ``distance_m``, ``mean_m``,
-    ``sd_m``, ``monotony`` (NaN for all-zero or incomplete weeks), ``capped``,
-    ``strain_m``, ``status`` (ok | undefined (all-zero week) | insufficient_history
-    (incomplete week) | data_gap (a complete week holding a declared gap day, not
-    evaluated)) and ``flagged`` (monotony > ``monotony_flag_above``)."""
-    daily = ctx.daily
-    if daily.empty:
-        cols = ["iso_week", "complete", "distance_m", "mean_m", "sd_m", "monotony", "capped", "strain_m", "status",
-                "flagged"]
-        return pd.DataFrame({c: [] for c in cols}, index=pd.DatetimeIndex([], name="week_start"))
-    loads = ctx.daily_int_m
-    starts, mondays = ctx.week_bounds
-    complete_all = ctx.weekly["complete"].to_numpy(bool)
-    k = len(starts)
-    cols = {name: np.full(k, np.nan) for name in ("distance_m", "mean_m", "sd_m", "monotony", "strain_m")}
-    capped = np.zeros(k, dtype=bool)
-    status = np.full(k, "insufficient_history", dtype=object)
-    complete = complete_all
-    if ctx.has_gaps:
-        status[complete_all & ctx.week_gap] = "data_gap"
-        complete = complete_all & ~ctx.week_gap
-    if complete.any():
-        pos = starts[complete][:, None] + np.arange(7)[None, :]
-        t = monotony_table_from_matrix(loads[pos], cfg)
-        cols["distance_m"][complete] = t["total"]
-        cols["mean_m"][complete] = t["mean"]
-        cols["sd_m"][complete] = t["sd"]
-        cols["monotony"][complete] = t["monotony"]
-        cols["strain_m"][complete] = t["strain"]
-        capped[complete] = t["capped"]
-        status[complete] = t["status"]
-    out = pd.DataFrame({"iso_week": ctx.weekly["iso_week"].to_numpy(), "complete": complete_all, **cols,
-                        "capped": capped, "status": status}, index=mondays)
-    out["flagged"] = (out["status"] == "ok") & (out["monotony"] > cfg.monotony_flag_above)
-    return out
-
-
-@rule("monotony")
+@rule("monotony", severity="info", params=("monotony_flag_above", "monotony_cap", "monotony_ddof"))
 def monotony(ctx, cfg: Config) -> list[Finding]:
     """Complete ISO weeks with monotony above ``monotony_flag_above`` (info)."""
     if ctx.n_days == 0:
@@ -108,16 +47,21 @@ def monotony(ctx, cfg: Config) -> list[Finding]:
     hit = np.flatnonzero(flagged)
     if not hit.size:
         return out
-    severity = cfg.severity("monotony")
+    severity = severity_of(cfg, "monotony")
+    thr_f = Fraction(repr(float(thr))).limit_denominator(10**6)
+    thr_p, thr_q = thr_f.numerator, thr_f.denominator
     for j in hit.tolist():
         i = int(weeks[j])
         row = {"monotony": t["monotony"][j], "sd_m": t["sd"][j], "mean_m": t["mean"][j], "capped": t["capped"][j],
                "iso_week": iso_week_label_no(monday_no[i])}
         monday = ctx.day(int(monday_no[i] - ctx.start_no))
         mono = float(row["monotony"])
-        how = (f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
-               if row["sd_m"] == 0 else
-               f"mean {dist(row['mean_m'], cfg.units)} per day / SD {dist(row['sd_m'], cfg.units)}")
+        if row["sd_m"] == 0:
+            how = f"the same distance every day, so the ratio is reported at its cap of {cfg.monotony_cap:g}"
+        else:  # mean and SD precise enough that mean/SD as shown is above the threshold too
+            mean_text, sd_text = dist_pair(row["mean_m"], row["sd_m"], cfg.units,
+                                           lambda x, y: y > 0 and x * thr_q > thr_p * y)
+            how = f"mean {mean_text} per day / SD {sd_text}"
         text = message(
             f"Week {row['iso_week']}: little day-to-day variation this week (monotony "
             f"{num_above(mono, thr, True, 2)}{' capped' if row['capped'] else ''}: {how}; flagged above {thr:g}; "

@@ -1,4 +1,4 @@
-"""Rest days and running streaks (science.md §2).
+"""Rest days and running streaks (docs/method.md §2).
 
 A rest day is a local date with zero running distance (other sports allowed).
 Conventions, not evidence: ``min_rest_days_per_week`` per complete ISO week, and
@@ -16,55 +16,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, new_finding
-from runload.rules import rule
+from runload.measures.rest import rest_days_table, run_streaks  # noqa: F401
 from runload.rules._text import message
+from runload.rules.registry import rule, severity as severity_of
 from runload.rules.context import iso_week_label_no
 
 SOURCE = "convention; no running study tests a rest-day threshold (Meeusen et al. 2013 consensus gives no number)"
 
 
-def rest_days_table(ctx) -> pd.DataFrame:
-    """Per ISO week of the log: ``iso_week``, ``days`` (in the log), ``rest_days``
-    (days with zero running distance) and ``complete`` (C2)."""
-    daily = ctx.daily
-    if daily.empty:
-        return pd.DataFrame(
-            {"iso_week": [], "days": [], "rest_days": [], "complete": []},
-            index=pd.DatetimeIndex([], name="week_start"),
-        )
-    ran = ctx.run_day
-    starts, mondays = ctx.week_bounds
-    days = np.diff(np.r_[starts, len(ran)])
-    run_days = np.add.reduceat(ran.astype(np.int64), starts)
-    return pd.DataFrame(
-        {
-            "iso_week": ctx.weekly["iso_week"].to_numpy(),
-            "days": days,
-            "rest_days": days - run_days,
-            "complete": ctx.weekly["complete"].to_numpy(bool),
-        },
-        index=mondays,
-    )
-
-
-def run_streaks(running: np.ndarray, min_length: int = 1) -> list[tuple[int, int]]:
-    """Maximal runs of True in a boolean day array, as ``(start position, length)``,
-    keeping those at least ``min_length`` long."""
-    x = np.asarray(running, dtype=np.int8)
-    if x.size == 0:
-        return []
-    d = np.diff(np.r_[np.int8(0), x, np.int8(0)])
-    starts = np.flatnonzero(d == 1)
-    lengths = np.flatnonzero(d == -1) - starts
-    keep = lengths >= min_length
-    return list(zip(starts[keep].tolist(), lengths[keep].tolist()))
-
-
-@rule("week_without_rest")
+@rule("week_without_rest", severity="info", params=("min_rest_days_per_week",))
 def week_without_rest(ctx, cfg: Config) -> list[Finding]:
     """Complete ISO weeks with fewer than ``min_rest_days_per_week`` rest days."""
     n = ctx.n_days
@@ -77,7 +40,7 @@ def week_without_rest(ctx, cfg: Config) -> list[Finding]:
     rest_days = days - np.add.reduceat(ran.astype(np.int64), starts)
     checked = ctx.week_complete & ~ctx.week_gap if ctx.has_gaps else ctx.week_complete
     hits = np.flatnonzero(checked & (rest_days < need))
-    severity = cfg.severity("week_without_rest") if hits.size else None
+    severity = severity_of(cfg, "week_without_rest") if hits.size else None
     out = []
     for i in hits.tolist():
         rest = int(rest_days[i])
@@ -109,7 +72,7 @@ def week_without_rest(ctx, cfg: Config) -> list[Finding]:
     return out
 
 
-@rule("run_streak")
+@rule("run_streak", severity="info", params=("max_consecutive_run_days",))
 def run_streak(ctx, cfg: Config) -> list[Finding]:
     """One finding per streak of more than ``max_consecutive_run_days`` running days.
 
@@ -140,7 +103,7 @@ def run_streak(ctx, cfg: Config) -> list[Finding]:
         out.append(
             new_finding(
                 rule="run_streak",
-                severity=cfg.severity("run_streak"),
+                severity=severity_of(cfg, "run_streak"),
                 athlete=ctx.athlete,
                 date=d0,
                 period=period + (" so far" if live else ""),

@@ -1,8 +1,10 @@
-"""Single-session spike (Frandsen et al., BJSM 2025; science.md §6).
+"""Single-session spike (Frandsen et al., BJSM 2025; docs/method.md §6).
 
 For a run of distance ``D`` starting at ``t_s``, ``M`` is the longest run that
 *started* in ``[t_s − 30 d, t_s)`` (a timestamp window, so earlier runs on the
-same day count). ``spike_pct = 100·(D − M)/M``. Bands, compared exactly on
+same day count). The 30 days are local calendar days: the window opens at the
+same wall-clock time 30 days earlier in the athlete's zone, so it is 719 or 721
+hours across a DST change, not 720. ``spike_pct = 100·(D − M)/M``. Bands, compared exactly on
 integer metres (C5): reference ≤ 10 % (regression included), small (10, 30],
 moderate (30, 100], large > 100.
 
@@ -26,8 +28,8 @@ import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, Severity, new_finding
-from runload.rules import rule
-from runload.rules._text import dist, message, num_above
+from runload.rules.registry import rule, severity as severity_of
+from runload.rules._text import dist, dist_pair, message, num_above
 
 SOURCE = "Frandsen et al. 2025"
 BANDS = ("reference", "small", "moderate", "large")
@@ -73,6 +75,14 @@ def _exceeds_pct(d: np.ndarray, m: np.ndarray, pct: float) -> np.ndarray:
     return 100 * b * (d - m) > a * m
 
 
+def _band_of_shown(d: int, m: int, edges) -> int:
+    """Band index of shown distances ``d`` over ``m`` (same scale), as a runner would work it out;
+    ``edges``: the band edges [%] as (numerator, denominator) pairs."""
+    if m <= 0:
+        return len(edges)
+    return sum(1 for p, q in edges if 100 * q * (d - m) > p * m)
+
+
 def window_gap(start_local: np.ndarray, cfg: Config, gap_lo: np.ndarray, gap_hi: np.ndarray) -> np.ndarray:
     """Bool per run: its window ``[start − w d, start)`` (local time) meets a declared gap day
     (``gap_lo``/``gap_hi``: merged day-number intervals, see :func:`runload.rules.context.gap_intervals`)."""
@@ -95,14 +105,20 @@ def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Con
     integer distance [m], naive local start [ns] and the log's first midnight [ns].
 
     ``band_idx`` indexes :data:`BANDS` and counts only where ``valid`` (a baseline > 0).
+    ``days_since_previous`` counts calendar days between the local dates of the
+    previous run and this one.
     ``gap`` (bool per run, see :func:`window_gap`): the window meets a declared
     gap, so ``status`` is ``data_gap`` there (``base_status`` keeps the status
     without the gap; values are kept).
     """
     n = len(d)
     window_ns = np.int64(cfg.spike_window_days) * 86_400 * 10**9
-    lo = np.searchsorted(t, t - window_ns, side="left")
+    start_local = np.asarray(start_local, dtype=np.int64)
+    # window start in local wall-clock time (calendar days, DST-safe); runs are in UTC order and
+    # their local times rise with it except inside a DST fall-back hour, hence the running maximum
+    lo = np.searchsorted(np.maximum.accumulate(start_local), start_local - window_ns, side="left")
     hi = np.searchsorted(t, t, side="left")
+    lo = np.minimum(lo, hi)
     m = range_max(d, lo, hi)
     has_base = m >= 0
     if log0_ns is not None:
@@ -127,8 +143,10 @@ def spike_arrays(t: np.ndarray, d: np.ndarray, start_local: np.ndarray, cfg: Con
     moderate = _exceeds_pct(d, mm, cfg.spike_moderate_above_pct)
     large = _exceeds_pct(d, mm, cfg.spike_large_above_pct)
     band_idx = small.astype(int) + moderate.astype(int) + large.astype(int)
-    prev_t = np.where(hi > 0, t[np.maximum(hi - 1, 0)], 0)
-    days_prev = np.where(hi > 0, (t - prev_t) / 86_400e9, np.nan)
+    # calendar days between the local dates of the previous run and this one
+    day_no = start_local // _NS_PER_DAY
+    prev_day = np.where(hi > 0, day_no[np.maximum(hi - 1, 0)], 0)
+    days_prev = np.where(hi > 0, (day_no - prev_day).astype(float), np.nan)
     return {"baseline_m": m, "spike_pct": pct, "status": status, "valid": valid, "band_idx": band_idx,
             "days_since_previous": days_prev, "has_previous": hi > 0, "gap": gap, "base_status": base_status}
 
@@ -205,7 +223,9 @@ def _evidence_sentence(band: str, cfg: Config) -> str:
     )
 
 
-@rule("run_spike")
+@rule("run_spike", severity="warning",
+      severities={"small": "warning", "moderate": "warning", "large": "alert", "no_baseline": "info"},
+      params=("spike_window_days", "spike_small_above_pct", "spike_moderate_above_pct", "spike_large_above_pct"))
 def run_spike(ctx, cfg: Config) -> list[Finding]:
     """Flag runs longer than the longest run of the previous ``spike_window_days`` by more than the small band."""
     if not len(ctx.run_order):
@@ -230,7 +250,9 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         return out
     evidence: dict = {}
     severities: dict = {}
-    no_base_severity = cfg.severity("run_spike_no_baseline") if no_base.any() else None
+    edges = [(f.numerator, f.denominator) for f in
+             (Fraction(repr(float(e))).limit_denominator(10**6) for e in thresholds.values())]
+    no_base_severity = severity_of(cfg, "run_spike", "no_baseline") if no_base.any() else None
     units = cfg.units
     for local, st, dm, bm, gap_, pct_, bi, in_gap in zip(
             ctx.run_local_ns[pick].astype("datetime64[ns]").astype("datetime64[us]").tolist(),
@@ -268,9 +290,11 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         band = row["band"]
         pct = float(row["spike_pct"])
         provisional = row["status"] == "insufficient_history"
+        run_text, base_text = dist_pair(row["distance_int_m"], row["baseline_m"], units,
+                                        lambda x, y, b=bi: _band_of_shown(x, y, edges) == b)
         text = message(
-            f"This run ({dist(row['distance_int_m'], units)}) was {num_above(pct, thresholds[band], True, 0)}% "
-            f"longer than your longest run in the previous {w} days ({dist(row['baseline_m'], units)}): "
+            f"This run ({run_text}) was {num_above(pct, thresholds[band], True, 0)}% "
+            f"longer than your longest run in the previous {w} days ({base_text}): "
             f"a {band} spike (more than {thresholds[band]:g}%)",
             evidence.get(band) or evidence.setdefault(band, _evidence_sentence(band, cfg)),
             gap_text or ("Provisional: your log starts less than "
@@ -279,7 +303,7 @@ def run_spike(ctx, cfg: Config) -> list[Finding]:
         if provisional or in_gap:  # the baseline may be incomplete: never alarming (lead's decision)
             severity = Severity.INFO
         else:
-            severity = severities.get(band) or severities.setdefault(band, cfg.severity(f"run_spike_{band}"))
+            severity = severities.get(band) or severities.setdefault(band, severity_of(cfg, "run_spike", band))
         out.append(new_finding(
             rule="run_spike", severity=severity, athlete=ctx.athlete,
             date=day, period=period, value=pct, threshold=thresholds[band], window=window, method=method,

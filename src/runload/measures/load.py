@@ -1,4 +1,4 @@
-"""Load units from heart rate and RPE, and the fitness–fatigue chart (science.md §7, §8).
+"""Load units from heart rate and RPE, and the fitness–fatigue chart (docs/method.md §7, §8).
 
 Measurement only: nothing here raises a flag.
 
