@@ -152,7 +152,7 @@ def weekly_table(result) -> pd.DataFrame:
       ``baseline_week`` name the baseline;
     * ``in_band``: True where the change is within the 5–10 % guideline band.
     """
-    from runload.rules.mileage import weekly_increase_table
+    from runload.measures.increase import weekly_increase_table
 
     ctx = result.context
     weekly = ctx.weekly.copy()
@@ -186,10 +186,7 @@ def weekly_table(result) -> pd.DataFrame:
         labels = weekly["iso_week"].shift(1)
         weekly["baseline_week"] = labels.where(compared)
     weekly["change_ratio"] = pd.Series(inc["change_ratio"].to_numpy(float), index=weekly.index).where(compared)
-    if "in_band" in inc:
-        weekly["in_band"] = inc["in_band"].to_numpy(bool) & compared
-    else:
-        weekly["in_band"] = False
+    weekly["in_band"] = inc["within_guideline"].to_numpy(bool) & compared
     return weekly[list(WEEKLY_TABLE_COLUMNS)]
 
 

@@ -63,7 +63,12 @@ def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Sever
     else:
         shown = "all history" if since is None else f"since {since}"
         hidden = len(result.findings) - len(found)
-        head = f"{name}: {len(found)} risk flag{'s' if len(found) != 1 else ''} as of {result.as_of} ({shown}"
+        from runload.report.text import items_with_episodes
+
+        n_items = len(items_with_episodes(found))
+        grouped = f" in {n_items} item{'s' if n_items != 1 else ''}" if n_items != len(found) else ""
+        head = (f"{name}: {len(found)} risk flag{'s' if len(found) != 1 else ''}{grouped} as of {result.as_of} "
+                f"({shown}")
         head += f"; {hidden} older: --all-history)" if hidden else ")"
         lines = [head + stale] + (findings_brief(found, units, color=job["color"], verbose=job["verbose"])
                                   or ["No risk flags."])

@@ -120,10 +120,11 @@ def _signed_pct(value: float) -> str:
 
 
 def _change_cell(row: dict) -> str:
+    """The week's change; "·" marks a week within the 5–10 % guideline band (no finding)."""
     if row["change_pct"] is None:
         return "–"
     text = _signed_pct(row["change_pct"])
-    return text + " ·" if row["in_band"] else text
+    return text + "·" if row["in_band"] else text
 
 
 def _pace(seconds_per_m: float | None, units: str) -> str:
@@ -140,7 +141,7 @@ def weekly_columns(units: str, with_gaps: bool = True) -> list[Column]:
     columns = [
         Column("iso_week", "week", align="left"),
         Column(f"distance_{units}", units, lambda v: f"{v:.1f}"),
-        Column("change_pct", "change", _signed_pct),
+        Column("change_cell", "change"),
         Column("runs", "runs"),
         Column("rest_days", "rest"),
         Column(f"longest_run_{units}", "longest", lambda v: f"{v:.1f}"),
@@ -194,9 +195,12 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
             for r in rows:
                 r["missing_days"] = r["gap_days"] + r["no_data_days"]
                 r["pace"] = _pace(r["moving_s"] / r["distance_m"] if r["distance_m"] else None, u)
+                r["change_cell"] = _change_cell(r)
             text = render(rows, weekly_columns(u, with_gaps=any(r["missing_days"] for r in rows)), fmt, title=title)
             total = sum(r[f"distance_{u}"] for r in rows)
             text += f"{len(rows)} weeks, {total:.1f} {u} in all."
+            if any(r["in_band"] for r in rows):
+                text += " · within the 5–10% guideline."
             end = result.context.data_end
             if end is not None and end < settings.as_of:
                 text += f" No activity recorded after {end} ({(settings.as_of - end).days} days)."

@@ -31,7 +31,9 @@ from runload.report.data import (
     strip_disclaimer,
     week_facts,
 )
-from runload.report.text import REMINDER, TEXT_WIDTH, finding_lines, finding_numbers, group_by_severity, wrap
+from runload.report.text import (
+    REMINDER, TEXT_WIDTH, finding_lines, finding_numbers, group_by_severity, items_with_episodes, wrap,
+)
 from runload.units import fmt_distance, fmt_duration
 
 WEEK_CHOICES_HELP = "last (the last complete ISO week before the as-of date), this (so far) or YYYY-Www"
@@ -167,7 +169,11 @@ def summary_text(summaries: list[WeeklySummary], width: int = TEXT_WIDTH) -> str
         out.append("")
         if s.findings:
             out.append(f"Risk flags this week ({len(s.findings)}):")
-            groups = group_by_severity(s.findings)
+            items = items_with_episodes(s.findings)
+            for ep in [i for i in items if hasattr(i, "summary")]:
+                out.extend(wrap(f"{ep.severity.value.upper()} {ep.start} to {ep.end}: {ep.summary}", "- ",
+                                width))
+            groups = group_by_severity([i for i in items if not hasattr(i, "summary")])
             for sev in groups:
                 for f in groups[sev]:
                     out.extend(finding_lines(f, s.units, width, details=True))

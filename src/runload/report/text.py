@@ -160,15 +160,51 @@ def brief_line(f: Any, units: str = "km", width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def items_with_episodes(findings: Sequence[Any]) -> list[Any]:
+    """The findings with every episode of several findings (docs/method.md §11) in place of its
+    members: one item for one habit. Items are Findings or :class:`runload.episodes.Episode`."""
+    from runload.episodes import group_episodes
+
+    found = [f for f in findings if hasattr(f, "sort_key")]
+    grouped = [e for e in group_episodes(found) if e.count > 1]
+    members = {id(f) for e in grouped for f in e.findings}
+    return [f for f in findings if id(f) not in members] + grouped
+
+
+def _item_date(item: Any):
+    return pd.Timestamp(getattr(item, "start", None) or get(item, "date"))
+
+
+def episode_line(ep: Any, width: int = 80) -> str:
+    """One line for an episode: severity, period, what, its numbers in words."""
+    what = _RULE_WORDS.get(ep.rules[0], ep.rules[0]) if len(ep.rules) == 1 else "no-rest stretch"
+    period = f"{ep.start.isoformat()}..{ep.end.strftime('%m-%d') if ep.start.year == ep.end.year else ep.end}"
+    import re
+
+    summary = re.sub(r" \([^)]*\)", "", ep.summary, count=1)  # the period is in its own column
+    line = f"{ep.severity.value.upper():<7} {period:<18} {what:<16} {summary}"
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def findings_brief(findings: Sequence[Any], units: str = "km", width: int = 80, color: bool = False,
                    verbose: bool = False) -> list[str]:
-    """``check`` at a glance: one line per finding, newest first; ``verbose`` adds the message,
-    window, method and source under each line."""
+    """``check`` at a glance: one line per finding or episode, newest first; ``verbose`` adds the
+    message, window, method and source under each line."""
     import click
 
-    order = sorted(findings, key=lambda f: (pd.Timestamp(get(f, "date")), severity_of(f).rank), reverse=True)
+    items = items_with_episodes(list(findings))
+    order = sorted(items, key=lambda f: (_item_date(f), severity_of(f).rank), reverse=True)
     out = []
     for f in order:
+        if hasattr(f, "summary"):  # an episode
+            line = episode_line(f, width)
+            if color:
+                line = click.style(line[:7], fg=SEVERITY_COLORS[f.severity]) + line[7:]
+            out.append(line)
+            if verbose:
+                for member in f.findings:
+                    out += wrap(brief_line(member, units, width - 4).rstrip(), "    ", width)
+            continue
         line = brief_line(f, units, width)
         if color:
             sev = severity_of(f)
