@@ -1,6 +1,8 @@
 """Benchmark: the rules (``runload check``) for 100 athletes × 5 years of synthetic daily running.
 
-Run: ``.venv/bin/python benchmarks/analysis_bench.py [athletes] [years] [--no-store] [--full]``.
+Run: ``.venv/bin/python benchmarks/analysis_bench.py [athletes] [years] [--no-store] [--full]``,
+or ``... --scaling [N ...]`` for ``check --all`` as a whole process at 1, 10, 100 and 1,000
+athletes × 5 years (wall time, peak RSS) and ``runload --help`` against ``import click``.
 Data are generated in memory (not timed): 3–6 running days a week around a
 per-athlete base volume with a weekly long run, build/recovery cycles, breaks
 of 2–6 weeks, some double days, cross-training, 3–5 rotated shoes and, for one
@@ -188,6 +190,61 @@ def store_figures(data, as_of: date, reps: int = 3) -> None:
               f"of {', '.join(f'{t:.3f}' for t in times)} (Python start-up + imports alone: {startup:.3f} s)")
 
 
+def _timed_process(cmd: list[str], env: dict) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one whole process (``os.wait4``'s accounting)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def scaling(sizes=(1, 10, 100, 1000), years: int = 5, reps: int = 3) -> None:
+    """``runload check --all`` as a whole process for 1, 10, 100 and 1,000 athletes × ``years``:
+    median wall time and peak RSS (it must grow linearly, and memory must stay flat: athletes are
+    streamed), then ``runload --help`` against ``python -c "import click"``."""
+    import shutil
+    import sqlite3
+
+    rng = np.random.default_rng(7)
+    start, as_of = date(2020, 1, 1), date(2020 + years, 1, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = tmp / "all.db"
+        t0 = time.perf_counter()
+        data = [(f"athlete{i}",) + make_athlete(rng, i, start, years, i % 5 == 0) for i in range(max(sizes))]
+        write_store(big, data, as_of)
+        del data
+        print(f"store of {max(sizes)} athletes × {years} years written in {time.perf_counter() - t0:.0f} s (not timed)")
+        (tmp / "empty.toml").write_text("")
+        env = {**os.environ, "RUNLOAD_CONFIG": str(tmp / "empty.toml")}
+        print("athletes  median wall [s]  per athlete [ms]  peak RSS [MB]")
+        for n in sizes:
+            db = tmp / f"n{n}.db"
+            shutil.copy(big, db)
+            with sqlite3.connect(db) as conn:  # keep the first n athletes
+                ids = [r[0] for r in conn.execute("SELECT id FROM athletes ORDER BY id")][n:]
+                for table in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]:
+                    cols = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")]
+                    if "athlete_id" in cols and ids:
+                        conn.execute(f"DELETE FROM {table} WHERE athlete_id IN ({','.join(map(str, ids))})")
+                if ids:
+                    conn.execute(f"DELETE FROM athletes WHERE id IN ({','.join(map(str, ids))})")
+            cmd = [sys.executable, "-m", "runload", "--db", str(db), "check", "--all", "--format", "json",
+                   "--as-of", as_of.isoformat()]
+            _timed_process(cmd, env)  # warm-up: page cache
+            runs = sorted(_timed_process(cmd, env) for _ in range(reps))
+            wall, rss, code = runs[len(runs) // 2]
+            assert code == 0
+            print(f"{n:>8}  {wall:>15.3f}  {1000 * wall / n:>16.2f}  {max(r[1] for r in runs):>13.0f}")
+    helps = sorted(_timed_process([sys.executable, "-m", "runload", "--help"], os.environ)[0] for _ in range(7))
+    clicks = sorted(_timed_process([sys.executable, "-c", "import click"], os.environ)[0] for _ in range(7))
+    print(f"runload --help: median {helps[3]:.3f} s; python -c 'import click': median {clicks[3]:.3f} s "
+          f"(ratio {helps[3] / clicks[3]:.1f}×, 7 runs each)")
+
+
 def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = False) -> None:
     rng = np.random.default_rng(20240101)
     start = date(2020, 1, 1)
@@ -229,4 +286,7 @@ def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = F
 if __name__ == "__main__":
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     args = [int(a) for a in sys.argv[1:] if not a.startswith("--")]
-    main(*args, store="--no-store" not in flags, full="--full" in flags)
+    if "--scaling" in flags:
+        scaling(tuple(args) or (1, 10, 100, 1000))
+    else:
+        main(*args, store="--no-store" not in flags, full="--full" in flags)

@@ -56,6 +56,14 @@ def resolve_settings(store: Store, name: str, cfg, as_of: date | None, units: st
     return settings
 
 
+def team_settings(store: Store, names: list[str], cfg, as_of: date | None, units: str | None) -> list:
+    """Settings for several athletes judged on one team date: ``as_of``, else today on this
+    machine's calendar (each athlete alone: today in their own zone)."""
+    if len(names) > 1 and as_of is None:
+        as_of = date.today()
+    return [resolve_settings(store, n, cfg, as_of, units) for n in names]
+
+
 def format_option(*choices: str, default: str | None = None):
     """The one ``--format`` option: the formats a command offers, the first as default."""
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default or choices[0],

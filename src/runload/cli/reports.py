@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import click
 from runload.cli import EXIT_NO_DATA, EXIT_OK, cli
 from runload.errors import RunloadError
 from runload.cli.common import (
-    as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, resolve_settings,
+    as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, team_settings,
     units_option,
 )
 
@@ -70,11 +69,7 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     cfg = load_config(ctx)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        settings = [resolve_settings(store, n, cfg, as_of_date, units) for n in names]
-        if len(settings) > 1 and as_of_date is None:
-            # one team date for everyone: today on the coach's own calendar
-            team_day = date.today()
-            settings = [service.resolve(store, n, cfg, as_of=team_day, units=units) for n in names]
+        settings = team_settings(store, names, cfg, as_of_date, units)  # one team date for everyone
         athletes = [service.collect(store, s) for s in settings]
     units = settings[0].units
     page = render_report(athletes, units=units, weeks=weeks, team=all_athletes or len(athletes) > 1)
@@ -116,8 +111,7 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
     cfg = load_config(ctx)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        summaries = [service.week_summary(store, resolve_settings(store, name, cfg, as_of_date, units), week)
-                     for name in names]
+        summaries = [service.week_summary(store, s, week) for s in team_settings(store, names, cfg, as_of_date, units)]
     if fmt == "json":
         text = summary_json(summaries)
     elif fmt == "markdown":
