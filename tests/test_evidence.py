@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from runload.cli import EXIT_NO_ACTIVITY_FILES, EXIT_OK, EXIT_SKIPPED, cli
 from runload.errors import ImportFormatError
+from runload import importers, store as store_module
 from runload.importers import check_plausible, read_bytes
 from runload.importers.sports import classify_undeclared, normalise_sport
 from runload.ingest import import_paths
@@ -206,6 +207,7 @@ def test_bad_values_already_in_a_store_do_not_break_reads(tmp_path):
     rows = [  # written by an older runload or by hand
         ("2300-01-01T00:00:00Z", 10_413_792_000, "1e999", "x", None, "{not json"),
         ("2026-06-02T07:00:00Z", int(T.timestamp()) + 86400, -8000.0, 1e308 * 10, "[oops", '{"140": "x"}'),
+        ("2026-06-03T07:00:00Z", int(T.timestamp()) + 2 * 86400, 1e300, 3600.0, None, None),
     ]
     for i, (iso, unix, dist, moving, notes, hr) in enumerate(rows):
         conn.execute(
@@ -218,8 +220,9 @@ def test_bad_values_already_in_a_store_do_not_break_reads(tmp_path):
     conn.close()
     with Store.open(db, readonly=True) as store:
         frame = store.activities_frame("kim")
-    assert len(frame) == 2  # the year-2300 row cannot be held by a date column: left out of reads
+    assert len(frame) == 3  # the year-2300 row cannot be held by a date column: left out of reads
     assert math.isnan(frame["distance_m"].iloc[1]) and math.isnan(frame["moving_s"].iloc[1])
+    assert math.isnan(frame["distance_m"].iloc[2])  # 1e300 m would suppress the weekly and spike flags
     assert frame["notes"].iloc[1] == ["[oops"] and frame["hr_seconds_by_bpm"].iloc[1] is None
     for args in (["weeks"], ["activities"], ["check"], ["summary"]):
         result = run(db, *args, "--athlete", "kim")
@@ -353,3 +356,21 @@ def test_replacement_keeps_the_stored_id(tmp_path):
     assert second.stored_ids == first.added and len(second.replaced) == 1
     assert again.duplicates and not again.replaced  # a recovered copy never replaces an intact one
     assert list(frame["id"]) == list(first.added) and frame["distance_m"].iloc[0] == 10000.0
+
+
+def test_store_reads_with_the_import_limits():
+    assert store_module._READ_LIMITS == {"distance_m": importers.MAX_ACTIVITY_DISTANCE_M,
+                                         "moving_s": importers.MAX_ACTIVITY_DURATION_S,
+                                         "elapsed_s": importers.MAX_ACTIVITY_DURATION_S}
+
+
+def test_of_two_cut_copies_the_longer_is_kept(tmp_path):
+    short = Activity(start_utc=T, sport="running", source_format="fit", distance_m=4000.0, moving_s=1200.0,
+                     elapsed_s=1200.0, device="garmin fr955", recovered="cut short")
+    longer = short.with_(distance_m=8000.0, moving_s=2400.0, elapsed_s=2400.0)
+    with Store.open(tmp_path / "s.db") as store:
+        aid = store.athlete_id("kim", create=True)
+        store.add_file(aid, [short], source_path="short.fit", content_hash="s")
+        result = store.add_file(aid, [longer], source_path="longer.fit", content_hash="l")
+        assert len(result.replaced) == 1
+        assert list(store.activities_frame("kim")["source_path"]) == ["longer.fit"]

@@ -611,7 +611,9 @@ class Store:
             (activity_id,),
         ).fetchone()
         fields = sum(v is not None for v in row[3:8])
-        return (not row[8], bool(row[3]), row[1] is not None, _FORMAT_RANK.get(row[0], 0), bool(row[2]), fields)
+        kept_s = (row[5] or row[4] or 0.0) if row[8] else 0.0
+        return (not row[8], bool(row[3]), row[1] is not None, _FORMAT_RANK.get(row[0], 0), bool(row[2]), fields,
+                kept_s)
 
     def _replace(self, conn, athlete_id, activity_id, act, source_path, content_hash, index) -> None:
         old = conn.execute(
@@ -883,6 +885,8 @@ _NUMERIC_COLUMNS = ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_
                     "check_at_m", "retire_at_m")
 #: Columns that cannot be negative: a negative or non-finite stored value reads as missing (NaN).
 _NON_NEGATIVE_COLUMNS = ("distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm")
+#: Largest values a read takes as true: the import's own limits (runload.importers, "plausibility at the door").
+_READ_LIMITS = {"distance_m": 5_000_000.0, "moving_s": 21 * 24 * 3600.0, "elapsed_s": 21 * 24 * 3600.0}
 #: Start times [Unix s] a read can hold (pandas' nanosecond range is 1677-09-22 .. 2262-04-11).
 _READABLE_START_UNIX = (-9_000_000_000, 9_000_000_000)
 _REQUIRED_TEXT_COLUMNS = ("sport", "source_format", "source_path")
@@ -908,6 +912,8 @@ def _activity_column(name: str, values: tuple):
         if name in _NON_NEGATIVE_COLUMNS:
             with np.errstate(invalid="ignore"):
                 bad |= column < 0
+                if name in _READ_LIMITS:  # 1e300 m written before the check at import would hide every flag
+                    bad |= column > _READ_LIMITS[name]
         if bad.any():
             column = np.where(bad, np.nan, column)
         return column
@@ -961,8 +967,9 @@ def _score(act: Activity) -> tuple:
     A recovered (cut, damaged) copy never replaces an intact one; among intact copies today's order holds.
     """
     fields = sum(v is not None for v in (act.distance_m, act.moving_s, act.elapsed_s, act.ascent_m, act.device))
+    kept_s = (act.elapsed_s or act.moving_s or 0.0) if act.recovered else 0.0  # of two cut copies, the longer
     return (not act.recovered, bool(act.distance_m), act.avg_hr_bpm is not None,
-            _FORMAT_RANK.get(act.source_format, 0), bool(act.has_gps), fields)
+            _FORMAT_RANK.get(act.source_format, 0), bool(act.has_gps), fields, kept_s)
 
 
 def _same_activity(act: Activity, start: int, other_distance, other_start: int, other_duration) -> bool:
