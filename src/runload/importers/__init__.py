@@ -417,7 +417,8 @@ def _problem(act: Activity, now: datetime) -> str | None:
             return f"its {name} is negative ({value:,.0f} {unit})"
         if value > limit:
             return f"its {name} is impossibly large ({value:,.0f} {unit})"
-    duration = act.moving_s if act.moving_s else act.elapsed_s
+    # the longer of the two times: one broken timer field alone does not make a real run impossible
+    duration = max(act.moving_s or 0.0, act.elapsed_s or 0.0)
     if not duration:
         return "it lasts 0 s (a header and at most one record)"
     if act.distance_m and act.distance_m >= SPEED_CHECK_MIN_DISTANCE_M:
