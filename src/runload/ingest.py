@@ -42,7 +42,11 @@ class FileOutcome:
 
 @dataclass
 class ImportReport:
-    """The summary of one import run (what ``runload import`` prints)."""
+    """The summary of one import run (what ``runload import`` prints).
+
+    Counts equal what the store holds: an activity stored in place of a poorer copy is listed under
+    ``replaced`` and counted once (as new only when that copy came in this same import).
+    """
 
     athlete: str
     files: int = 0
@@ -50,14 +54,36 @@ class ImportReport:
     other_sports: Counter = field(default_factory=Counter)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    """Files skipped in THIS import for the first time (they set exit code 3)."""
     recovered: list[tuple[str, str]] = field(default_factory=list)
     known: int = 0
     replaced: list[tuple[str, str]] = field(default_factory=list)
+    known_skips: list[tuple[str, str]] = field(default_factory=list)
+    """Files skipped by an earlier import for the same reason: listed only on request."""
+    unknown_sport: list[tuple[str, int, str]] = field(default_factory=list)
+    """(file, activity id, what it is) of activities stored with sport ``unknown`` (not counted as running)."""
+    runs_without_distance: list[tuple[str, int, str]] = field(default_factory=list)
+    """(file, activity id, what it is) of runs kept without a distance (time and heart rate only)."""
+    activity_files: int = 0
+    """Sources that are FIT, GPX or TCX files (or were, in an earlier import), whatever became of them."""
+    new_ids: dict = field(default_factory=dict)
+    """id -> sport of every activity newly stored by this import (its final sport after replacements)."""
 
     @property
     def imported(self) -> int:
         """Activities newly stored (runs and other sports)."""
         return self.runs + sum(self.other_sports.values())
+
+    def tally(self) -> None:
+        """Recount ``runs`` and ``other_sports`` from the ids this import stored."""
+        self.runs = sum(1 for sport in self.new_ids.values() if sport == "running")
+        self.other_sports = Counter(sport for sport in self.new_ids.values() if sport != "running")
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when this import changed nothing and has nothing new to say."""
+        return not (self.imported or self.replaced or self.duplicates or self.skipped or self.recovered
+                    or self.unknown_sport or self.runs_without_distance)
 
     def counts(self) -> dict:
         return {
@@ -65,7 +91,7 @@ class ImportReport:
             "duplicates": len(self.duplicates),
             "other_sports": sum(self.other_sports.values()),
             "skipped": len(self.skipped),
-            "known": self.known,
+            "known": self.known + len(self.known_skips),
         }
 
     def to_json(self) -> dict:
@@ -78,9 +104,26 @@ class ImportReport:
             "duplicates": [{"file": f, "duplicate_of": d} for f, d in self.duplicates],
             "replaced": [{"file": f, "replaced": d} for f, d in self.replaced],
             "recovered": [{"file": f, "note": r} for f, r in self.recovered],
+            "sport_unknown": [{"file": f, "id": i, "activity": w} for f, i, w in self.unknown_sport],
+            "runs_without_distance": [{"file": f, "id": i, "activity": w} for f, i, w in self.runs_without_distance],
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "skipped_before": [{"file": f, "reason": r} for f, r in self.known_skips],
             "unchanged": self.known,
         }
+
+
+#: Skip reasons that mean "this is not a FIT, GPX or TCX file at all" (vs a damaged or odd one).
+_NOT_ACTIVITY_FORMAT = ("not a FIT, GPX or TCX file", "empty file")
+
+
+def _is_activity_format(reason: str | None) -> bool:
+    return not (reason or "").startswith(_NOT_ACTIVITY_FORMAT)
+
+
+def _describe(act: Activity) -> str:
+    dist = f"{act.distance_m / 1000:.2f} km" if act.distance_m else "no distance"
+    minutes = (act.moving_s or act.elapsed_s or 0) / 60
+    return f"{act.start_utc:%Y-%m-%d %H:%M} UTC, {dist}, {minutes:.0f} min"
 
 
 def _parse(data: bytes, hints: SourceHints) -> tuple[list[Activity] | None, str | None, bool]:
@@ -208,9 +251,13 @@ def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, b
     for source in iter_sources(paths, SourceHints(tz=tz)):
         report.files += 1
         if source.error:
-            report.skipped.append((source.label, source.error))
-            store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None,
-                           "skipped", source.error)
+            report.activity_files += 1
+            if store.known_skip(athlete_id, source.label, source.error):
+                report.known_skips.append((source.label, source.error))
+            else:
+                report.skipped.append((source.label, source.error))
+                store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None,
+                               "skipped", source.error)
             _tick(progress, source.label)
             continue
         known = store.known_file(athlete_id, source.label, source.size, source.mtime)
@@ -222,8 +269,13 @@ def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, b
             data = source.read()
         except Exception as err:  # noqa: BLE001 - per-file boundary: a bad CRC / broken deflate in one zip member
             reason = _read_error_reason(err)
-            report.skipped.append((source.label, reason))
-            store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None, "skipped", reason)
+            report.activity_files += 1
+            if store.known_skip(athlete_id, source.label, reason):
+                report.known_skips.append((source.label, reason))
+            else:
+                report.skipped.append((source.label, reason))
+                store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None, "skipped",
+                               reason)
             _tick(progress, source.label)
             continue
         digest = hashlib.sha256(data).hexdigest()
@@ -239,10 +291,13 @@ def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, b
 
 
 def _count_known(report: ImportReport, label: str, outcome: str, reason: str | None) -> None:
+    """A file handled by an earlier import: counted, and a skip remembered (not reported again)."""
     if outcome == "skipped":
-        report.skipped.append((label, reason or "skipped before"))
+        report.known_skips.append((label, reason or "skipped before"))
     else:
         report.known += 1
+    if outcome != "skipped" or _is_activity_format(reason):
+        report.activity_files += 1
 
 
 def _tick(progress, label) -> None:
@@ -305,9 +360,12 @@ def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, r
     activities, reason, not_activity = parsed
     if activities is None:
         outcome = "not_activity" if not_activity else "skipped"
+        if not_activity or _is_activity_format(reason):
+            report.activity_files += 1
         report.skipped.append((src.label, reason))
         store.log_file(athlete_id, import_id, src.label, src.size, src.mtime, digest, outcome, reason)
         return
+    report.activity_files += 1
     result = store.add_file(
         athlete_id, activities, source_path=src.label, content_hash=digest, size=src.size, mtime=src.mtime,
         import_id=import_id, shoe=shoe,
@@ -316,12 +374,19 @@ def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, r
         report.duplicates.append((src.label, ref.describe()))
     for _act, ref in result.replaced:
         report.replaced.append((src.label, ref.describe()))
-    for act in result.stored:
-        if act.is_run:
-            report.runs += 1
-        else:
-            report.other_sports[act.sport] += 1
+    added = set(result.added)
+    for act, aid in zip(result.stored, result.stored_ids or (None,) * len(result.stored)):
+        if aid in added or aid in report.new_ids:
+            report.new_ids[aid] = act.sport
+        # a replacement supersedes what this import said about the record it replaced
+        report.unknown_sport[:] = [u for u in report.unknown_sport if u[1] != aid]
+        report.runs_without_distance[:] = [u for u in report.runs_without_distance if u[1] != aid]
+        if act.sport == "unknown":
+            report.unknown_sport.append((src.label, aid, _describe(act)))
+        elif act.is_run and not act.distance_m:
+            report.runs_without_distance.append((src.label, aid, _describe(act)))
         if act.recovered:
             report.recovered.append((src.label, act.recovered))
+    report.tally()
     if not result.stored and not result.duplicates:
         report.known += 1

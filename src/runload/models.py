@@ -42,7 +42,7 @@ class Activity:
     sport: str
     """One of :data:`SPORTS`."""
     source_format: str
-    """``fit``, ``gpx`` or ``tcx``."""
+    """``fit``, ``gpx`` or ``tcx``; ``manual`` for a manual activity of a Strava export (no file)."""
     sub_sport: str | None = None
     """Finer kind: ``treadmill``, ``trail``, ``track``, ``virtual``, ``indoor``, ``road`` ..."""
     distance_m: float | None = None

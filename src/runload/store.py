@@ -37,6 +37,10 @@ DEDUP_DISTANCE_RATIO = 0.03
 #: watch's own distance for the same run: see runpandas' twin files).
 DEDUP_OVERLAP_RATIO = 0.95
 DEDUP_OVERLAP_DISTANCE_RATIO = 0.08
+#: Twins whose sport labels differ (a pool swim as FIT ``swimming`` and TCX ``Other``) or where one copy
+#: has no distance (a watch's 0 m indoor ride and the app's file of the same session) are one activity
+#: when they start within DEDUP_START_S and overlap in time by at least this fraction of the LONGER one.
+DEDUP_CROSS_OVERLAP_RATIO = 0.95
 
 _FORMAT_RANK = {"fit": 3, "tcx": 2, "gpx": 1}
 
@@ -215,6 +219,8 @@ class StoreResult:
     duplicates: tuple[tuple[Activity, StoredRef], ...] = ()
     replaced: tuple[tuple[Activity, StoredRef], ...] = ()
     already: int = 0
+    stored_ids: tuple[int, ...] = ()
+    """The id of each of ``stored`` (a replacement keeps the id of the record it replaced)."""
 
 
 class Store:
@@ -443,6 +449,14 @@ class Store:
         ).fetchone()
         return row
 
+    def known_skip(self, athlete_id: int, source_path: str, reason: str) -> bool:
+        """True when an earlier import skipped this path for the same reason (it is not reported again)."""
+        return self.conn.execute(
+            """SELECT 1 FROM import_files WHERE athlete_id = ? AND source_path = ? AND outcome = 'skipped'
+               AND reason = ? LIMIT 1""",
+            (athlete_id, source_path, reason),
+        ).fetchone() is not None
+
     def known_hash(self, athlete_id: int, content_hash: str):
         """How a file with this content was handled before, or None."""
         row = self.conn.execute(
@@ -505,16 +519,20 @@ class Store:
     ) -> StoreResult:
         """Store one file's activities in ONE transaction, with cross-source dedup.
 
-        An activity that matches a stored one (same sport; starts within 2 min and
-        distances within 3 %, or the two overlap in time almost entirely) is not
-        stored again: the richer record is kept (FIT > TCX > GPX, then heart rate,
-        GPS, more fields) and the other is logged as a duplicate. Two activities of
-        one file are never merged with each other.
+        An activity that matches a stored one (see :func:`_twin`: same device and start
+        second; or same sport, starts within 2 min and distances within 3 %, or the two
+        overlap in time almost entirely; or, across sport labels or without a distance,
+        an overlap of 95 % of the longer one) is not stored again: the better copy is kept
+        (intact before recovered, then with a distance, heart rate, FIT > TCX > GPX, GPS,
+        more fields) in place, under the stored record's id, and the other is logged as a
+        duplicate. Two activities of one file are never merged with each other, unless
+        the file repeats a session (same sport, same start second).
         """
         added: list[int] = []
         stored: list[Activity] = []
         dups: list[tuple[Activity, StoredRef]] = []
         replaced: list[tuple[Activity, StoredRef]] = []
+        stored_ids: list[int] = []
         already = 0
         with self.transaction() as conn:
             for index, act in enumerate(activities):
@@ -535,6 +553,7 @@ class Store:
                         self._replace(conn, athlete_id, ref.id, act, source_path, content_hash, index)
                         replaced.append((act, ref))
                         stored.append(act)
+                        stored_ids.append(ref.id)
                     else:
                         conn.execute(
                             """INSERT INTO duplicates (athlete_id, activity_id, source_path, content_hash,
@@ -557,36 +576,44 @@ class Store:
                 )
                 added.append(cur.lastrowid)
                 stored.append(act)
+                stored_ids.append(cur.lastrowid)
             outcome = "imported" if added or replaced else ("duplicate" if dups else "known")
             self.log_file(athlete_id, import_id, source_path, size, mtime, content_hash, outcome,
                           None if outcome != "duplicate" else dups[0][1].describe(), conn=conn)
-        return StoreResult(tuple(added), tuple(stored), tuple(dups), tuple(replaced), already)
+        return StoreResult(tuple(added), tuple(stored), tuple(dups), tuple(replaced), already, tuple(stored_ids))
 
     def _find_duplicate(self, conn, athlete_id: int, act: Activity, content_hash: str) -> StoredRef | None:
         start = int(act.start_utc.timestamp())
         rows = conn.execute(
-            """SELECT id, start_utc, sport, distance_m, source_path, start_unix, elapsed_s, moving_s, content_hash
-               FROM activities WHERE athlete_id = ? AND start_unix BETWEEN ? AND ? AND sport = ?""",
-            (athlete_id, start - DEDUP_START_S, start + DEDUP_START_S, act.sport),
+            """SELECT id, start_utc, sport, distance_m, source_path, start_unix, elapsed_s, moving_s, content_hash,
+                      device
+               FROM activities WHERE athlete_id = ? AND start_unix BETWEEN ? AND ?""",
+            (athlete_id, start - DEDUP_START_S, start + DEDUP_START_S),
         ).fetchall()
         best = None
         for row in rows:
             if row[8] == content_hash:
-                continue  # another session of the same file is a different activity
-            if _same_activity(act, start, row[3], row[5], row[6] or row[7]):
-                gap = abs(row[5] - start)
+                # another session of the same file is a different activity, unless it repeats one
+                # (a chained FIT holding the same session twice): same sport, same start second
+                same = row[5] == start and row[2] == act.sport
+            else:
+                same = _twin(act, start, row[2], row[3], row[5], row[6] or row[7], row[9])
+            if same:
+                gap = (abs(row[5] - start), row[2] != act.sport)
                 if best is None or gap < best[0]:
                     best = (gap, StoredRef(row[0], row[1], row[2], row[3], row[4]))
         return best[1] if best else None
 
     def _score_row(self, conn, activity_id: int) -> tuple:
         row = conn.execute(
-            """SELECT source_format, avg_hr_bpm, has_gps, distance_m, moving_s, elapsed_s, ascent_m, device
+            """SELECT source_format, avg_hr_bpm, has_gps, distance_m, moving_s, elapsed_s, ascent_m, device, recovered
                FROM activities WHERE id = ?""",
             (activity_id,),
         ).fetchone()
-        fields = sum(v is not None for v in row[3:])
-        return (row[1] is not None, _FORMAT_RANK.get(row[0], 0), bool(row[2]), fields)
+        fields = sum(v is not None for v in row[3:8])
+        kept_s = (row[5] or row[4] or 0.0) if row[8] else 0.0
+        return (not row[8], bool(row[3]), row[1] is not None, _FORMAT_RANK.get(row[0], 0), bool(row[2]), fields,
+                kept_s)
 
     def _replace(self, conn, athlete_id, activity_id, act, source_path, content_hash, index) -> None:
         old = conn.execute(
@@ -805,7 +832,9 @@ class Store:
             "NULL" if c == "hr_seconds_by_bpm" and not with_hr else self._ACTIVITY_SQL[c] for c in cols
         )
         join = " LEFT JOIN shoes s ON s.id = x.shoe_id" if "shoe" in cols else ""
-        where, args = "x.athlete_id = ?", [athlete_id]
+        # a start pandas cannot hold (a store written before the plausibility check at import, or edited by
+        # hand) must not make every read command fail: such rows are left out of the frame
+        where, args = "x.athlete_id = ? AND x.start_unix BETWEEN ? AND ?", [athlete_id, *_READABLE_START_UNIX]
         if sports is not None:
             sports = list(sports)
             where += f" AND x.sport IN ({', '.join('?' * len(sports))})"
@@ -854,6 +883,12 @@ class Store:
 
 _NUMERIC_COLUMNS = ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
                     "check_at_m", "retire_at_m")
+#: Columns that cannot be negative: a negative or non-finite stored value reads as missing (NaN).
+_NON_NEGATIVE_COLUMNS = ("distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm")
+#: Largest values a read takes as true: the import's own limits (runload.importers, "plausibility at the door").
+_READ_LIMITS = {"distance_m": 5_000_000.0, "moving_s": 21 * 24 * 3600.0, "elapsed_s": 21 * 24 * 3600.0}
+#: Start times [Unix s] a read can hold (pandas' nanosecond range is 1677-09-22 .. 2262-04-11).
+_READABLE_START_UNIX = (-9_000_000_000, 9_000_000_000)
 _REQUIRED_TEXT_COLUMNS = ("sport", "source_format", "source_path")
 
 
@@ -870,21 +905,50 @@ def _activity_column(name: str, values: tuple):
         return pd.to_datetime(np.array(values, dtype=np.int64), unit="s", utc=True).as_unit("ns")
     if name in _NUMERIC_COLUMNS:
         try:
-            return np.array(values, dtype=np.float64)  # None -> NaN
-        except (TypeError, ValueError):
-            return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
+            column = np.array(values, dtype=np.float64)  # None -> NaN
+        except (TypeError, ValueError, OverflowError):
+            column = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
+        bad = ~np.isfinite(column)
+        if name in _NON_NEGATIVE_COLUMNS:
+            with np.errstate(invalid="ignore"):
+                bad |= column < 0
+                if name in _READ_LIMITS:  # 1e300 m written before the check at import would hide every flag
+                    bad |= column > _READ_LIMITS[name]
+        if bad.any():
+            column = np.where(bad, np.nan, column)
+        return column
     if name == "has_gps":
         return np.array([bool(v) for v in values], dtype=bool)
     if name in _REQUIRED_TEXT_COLUMNS:
         return pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="str")
     if name == "hr_seconds_by_bpm":
-        return pd.Series([{int(k): float(v) for k, v in json.loads(h).items()} if isinstance(h, str) and h else None
-                          for h in values], dtype=object)
+        return pd.Series([_hr_histogram(h) for h in values], dtype=object)
     if name == "notes":
-        return pd.Series([[] if n == "[]" else (json.loads(n) if isinstance(n, str) and n else []) for n in values],
-                         dtype=object)
+        return pd.Series([[] if n == "[]" else _notes_list(n) for n in values], dtype=object)
     # optional text: None, not NaN, when missing (plain truth tests stay right)
     return pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
+
+
+def _hr_histogram(text) -> dict | None:
+    """A stored heart-rate histogram; None for a missing or unreadable one (never an exception)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        hist = {int(k): float(v) for k, v in json.loads(text).items()}
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    return {k: v for k, v in hist.items() if 0 < k < 300 and np.isfinite(v) and v > 0} or None
+
+
+def _notes_list(text) -> list:
+    """Stored notes; [] for missing or unreadable ones (never an exception)."""
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        notes = json.loads(text)
+    except ValueError:
+        return [text]
+    return [str(n) for n in notes] if isinstance(notes, list) else [str(notes)]
 
 
 def _activity_values(act: Activity) -> tuple:
@@ -898,11 +962,18 @@ def _activity_values(act: Activity) -> tuple:
 
 
 def _score(act: Activity) -> tuple:
+    """How good a copy is: intact before recovered, then with a distance, heart rate, format, GPS, fields.
+
+    A recovered (cut, damaged) copy never replaces an intact one; among intact copies today's order holds.
+    """
     fields = sum(v is not None for v in (act.distance_m, act.moving_s, act.elapsed_s, act.ascent_m, act.device))
-    return (act.avg_hr_bpm is not None, _FORMAT_RANK.get(act.source_format, 0), bool(act.has_gps), fields)
+    kept_s = (act.elapsed_s or act.moving_s or 0.0) if act.recovered else 0.0  # of two cut copies, the longer
+    return (not act.recovered, bool(act.distance_m), act.avg_hr_bpm is not None,
+            _FORMAT_RANK.get(act.source_format, 0), bool(act.has_gps), fields, kept_s)
 
 
 def _same_activity(act: Activity, start: int, other_distance, other_start: int, other_duration) -> bool:
+    """Two records of the SAME sport are one activity (start within DEDUP_START_S is checked by the caller)."""
     a, b = act.distance_m, other_distance
     if a and b:
         diff = abs(a - b)
@@ -916,6 +987,50 @@ def _same_activity(act: Activity, start: int, other_distance, other_start: int, 
         return False
     # neither record has a distance (e.g. indoor sessions): same sport and start is enough
     return not a and not b
+
+
+def _overlap_of_longer(start: int, duration, other_start: int, other_duration) -> float:
+    """The time two records share, as a fraction of the longer one (0 when a duration is unknown)."""
+    if not duration or not other_duration or duration <= 0 or other_duration <= 0:
+        return 0.0
+    shared = min(start + duration, other_start + other_duration) - max(start, other_start)
+    return max(shared, 0.0) / max(duration, other_duration)
+
+
+def _overlap_of_shorter(start: int, duration, other_start: int, other_duration) -> float:
+    """The time two records share, as a fraction of the shorter one (0 when a duration is unknown)."""
+    if not duration or not other_duration or duration <= 0 or other_duration <= 0:
+        return 0.0
+    shared = min(start + duration, other_start + other_duration) - max(start, other_start)
+    return max(shared, 0.0) / min(duration, other_duration)
+
+
+def _twin(act: Activity, start: int, row_sport: str, row_distance, row_start: int, row_duration,
+          row_device) -> bool:
+    """The dedup policy for records of DIFFERENT files (docs/method.md, "Each activity once"); pure.
+
+    * same device (product, as the file names it) and same start second: one activity, whatever the
+      distances (a recording cut short and its complete file; a re-export of the same file); also when
+      they start within DEDUP_START_S and one lies (95 %) inside the other in time: one device does not
+      record two activities at once (a cut copy rebuilt from its records starts a second later);
+    * same sport: today's rules (:func:`_same_activity`);
+    * sport labels differ, or one copy has no distance: one activity when the two overlap in time by at
+      least :data:`DEDUP_CROSS_OVERLAP_RATIO` of the longer one.
+    """
+    if act.device and row_device == act.device:
+        if row_start == start:
+            return True
+        # a copy rebuilt from its records starts at its first record, a second or so after the session:
+        # one device cannot record two activities at once, so one lying inside the other is the same
+        duration = act.elapsed_s or act.moving_s
+        if _overlap_of_shorter(start, duration, row_start, row_duration) >= DEDUP_CROSS_OVERLAP_RATIO:
+            return True
+    if row_sport == act.sport and _same_activity(act, start, row_distance, row_start, row_duration):
+        return True
+    if row_sport != act.sport or not act.distance_m or not row_distance:
+        duration = act.elapsed_s or act.moving_s
+        return _overlap_of_longer(start, duration, row_start, row_duration) >= DEDUP_CROSS_OVERLAP_RATIO
+    return False
 
 
 def _local_day(conn, athlete_id: int, start_utc: datetime, utc_offset_s: int | None) -> str:

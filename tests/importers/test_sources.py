@@ -64,8 +64,9 @@ def test_strava_export_zip_hints(tmp_path, data_dir):
     assert [s.label for s in sources] == [f"{path}!activities/111.gpx.gz", f"{path}!activities/222.fit.gz"]
     assert sources[0].hints == SourceHints(sport="Run", name="Parkrun", gear="Pegasus 38", tz="Europe/Paris")
     (gpx,) = read_bytes(sources[0].read(), sources[0].hints)
-    # the GPX's own track name wins; gear is filled; its undeclared sport now comes from the export
-    assert (gpx.sport, gpx.name, gpx.gear) == ("running", "Running", "Pegasus 38")
+    # the export's name wins over the GPX's own track name ("Running"); gear is filled; its undeclared
+    # sport now comes from the export
+    assert (gpx.sport, gpx.name, gpx.gear) == ("running", "Parkrun", "Pegasus 38")
     assert "sport from the export's activity list (Run)" in gpx.notes
     (fit,) = read_bytes(sources[1].read(), sources[1].hints)
     assert (fit.sport, fit.name, fit.gear) == ("running", "Lunch jog", None)  # FIT declares running itself
@@ -75,8 +76,11 @@ def test_strava_export_unzipped_folder(tmp_path, data_dir):
     (tmp_path / "activities").mkdir()
     (tmp_path / "activities.csv").write_text(STRAVA_CSV)
     (tmp_path / "activities" / "111.gpx.gz").write_bytes((data_dir / GPX_GZ).read_bytes())
-    (source,) = list(iter_sources([tmp_path]))
+    source, missing = list(iter_sources([tmp_path]))
     assert source.hints.gear == "Pegasus 38" and source.hints.sport == "Run"
+    # the row whose file is not in the export gives one refused source (one line in the import summary)
+    assert missing.label == str(tmp_path / "activities" / "222.fit.gz")
+    assert missing.error == "listed in activities.csv (Lunch jog) but the file is not in the export"
 
 
 def test_nested_garmin_export_and_depth_limit(tmp_path, data_dir):
@@ -184,4 +188,5 @@ def test_gpx_hr_and_untyped_sport():
     for stream in (False, True):
         (act,) = read_gpx(gpx, stream=stream)
         assert act.avg_hr_bpm == 145 and act.hr_seconds_by_bpm == {140: 30.0, 150: 30.0}
-        assert act.sport == "running" and act.notes[0].startswith("sport not declared; taken as running from its pace (12.0 km/h)")
+        # 12 km/h fits a run, a ride or a fast hike alike, and no cadence is recorded: not settled
+        assert act.sport == "unknown" and act.notes[0].startswith("sport not declared; speed fits a run, a ride")

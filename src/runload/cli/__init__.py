@@ -6,9 +6,10 @@ Exit codes (also in the README and ``runload --help``):
 0     success; for ``summary``/``check --fail-on``: nothing at or above the level
 1     error: one sentence on stderr (bad store, unknown athlete, bad config ...)
 2     usage error (unknown option, bad value)
-3     ``import`` finished but some files were skipped (each listed with its reason)
+3     ``import`` finished but some files were skipped for the first time (each listed with its reason)
 4     ``summary``/``check --fail-on``: a finding at ``warning`` level (none higher)
 5     ``summary``/``check --fail-on``: a finding at ``alert`` level
+6     ``import`` found no FIT, GPX or TCX file at all in the paths given (one line on stderr)
 7     ``summary``: the week has no data (no activity recorded since an earlier date)
 130   interrupted (Ctrl-C)
 ====  ==================================================================
@@ -30,6 +31,7 @@ EXIT_USAGE = 2
 EXIT_SKIPPED = 3
 EXIT_WARNING = 4
 EXIT_ALERT = 5
+EXIT_NO_ACTIVITY_FILES = 6
 EXIT_NO_DATA = 7
 EXIT_INTERRUPTED = 130
 
@@ -38,9 +40,10 @@ Exit codes:
   0  success (summary/check --fail-on: nothing at or above the level)
   1  error, explained in one sentence on stderr
   2  usage error (unknown option or bad value)
-  3  import finished but some files were skipped
+  3  import finished but some files were skipped (new skips only)
   4  summary/check --fail-on: a warning was found (no alert)
   5  summary/check --fail-on: an alert was found
+  6  import found no FIT, GPX or TCX file at all
   7  summary: no data in the week (check that the import works)
   130 interrupted
 """

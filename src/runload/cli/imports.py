@@ -9,7 +9,7 @@ import click
 import pandas as pd
 
 from runload import tables
-from runload.cli import EXIT_SKIPPED, cli
+from runload.cli import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
 from runload.cli.common import (
     as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date, pick_athletes,
     resolve_settings, units_option,
@@ -26,9 +26,13 @@ from runload.units import fmt_duration, m_to, to_m
 @click.option("--tz", metavar="ZONE", help="The athlete's IANA time zone, e.g. Europe/Berlin (stored).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parsing processes (default: all cores).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--quiet", "-q", is_flag=True, help="Print only problems (skipped files).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print only new problems (files skipped for the first time, activities of unknown sport); "
+                   "nothing at all when there is nothing new.")
+@click.option("--show-known-skips", is_flag=True,
+              help="Also list the files an earlier import skipped (they are remembered and not listed again).")
 @click.pass_context
-def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet):
+def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet, show_known_skips):
     """Import activity files, folders and export archives.
 
     PATH may be a FIT, GPX or TCX file (also .gz), a folder (searched
@@ -52,7 +56,13 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet):
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
-        click.echo(format_import_report(report, quiet=quiet))
+        text = format_import_report(report, quiet=quiet, show_known_skips=show_known_skips)
+        if text:
+            click.echo(text)
+    if not report.activity_files:
+        where = ", ".join(paths)
+        click.echo(f"No FIT, GPX or TCX file in {where}: nothing to import.", err=True)
+        ctx.exit(EXIT_NO_ACTIVITY_FILES)
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
 
@@ -85,31 +95,55 @@ class _Progress:
             click.echo(f"\rImporting: {self.done} files", file=sys.stderr)
 
 
-def format_import_report(report, quiet: bool = False) -> str:
-    """The plain-text import summary."""
+#: The command that sets an activity's sport (named in the import summary).
+SET_SPORT_COMMAND = "runload activities set ID --sport SPORT"
+
+
+def format_import_report(report, quiet: bool = False, show_known_skips: bool = False) -> str:
+    """The plain-text import summary; empty under ``quiet`` when there is nothing new to say."""
     lines = []
     if not quiet:
-        others = ", ".join(f"{n} {s}" for s, n in sorted(report.other_sports.items()) if n)
-        lines.append(
-            f"Imported {report.imported} activit{'y' if report.imported == 1 else 'ies'} for {report.athlete} "
-            f"from {report.files} file{'s' if report.files != 1 else ''}: {report.runs} "
-            f"run{'s' if report.runs != 1 else ''}" + (f", other sports (stored, not counted): {others}" if others else "")
-            + "."
-        )
+        if report.imported or not report.nothing_new:
+            others = ", ".join(f"{n} {s}" for s, n in sorted(report.other_sports.items()) if n)
+            lines.append(
+                f"Imported {report.imported} activit{'y' if report.imported == 1 else 'ies'} for {report.athlete} "
+                f"from {report.files} file{'s' if report.files != 1 else ''}: {report.runs} "
+                f"run{'s' if report.runs != 1 else ''}"
+                + (f", other sports (stored, not counted): {others}" if others else "") + "."
+            )
+        elif report.files:
+            lines.append(f"Nothing new for {report.athlete}.")
         if report.known:
             lines.append(f"Already in the store, not read again: {report.known} file{'s' if report.known != 1 else ''}.")
+        if report.known_skips and not show_known_skips:
+            n = len(report.known_skips)
+            lines.append(f"Skipped by an earlier import, not listed again: {n} file{'s' if n != 1 else ''} "
+                         "(list them with --show-known-skips).")
         if report.duplicates:
             lines.append(f"Duplicates, stored once: {len(report.duplicates)}")
             lines.extend(f"  {f}: duplicate of {d}" for f, d in report.duplicates)
         if report.replaced:
-            lines.append(f"Richer record kept in place of an earlier one: {len(report.replaced)}")
+            lines.append(f"Replaced (a better copy kept in place of an earlier one): {len(report.replaced)}")
             lines.extend(f"  {f}: replaces {d}" for f, d in report.replaced)
         if report.recovered:
             lines.append(f"Recovered from damaged files: {len(report.recovered)}")
             lines.extend(f"  {f}: {r}" for f, r in report.recovered)
+        if report.runs_without_distance:
+            n = len(report.runs_without_distance)
+            lines.append(f"Runs without distance (count as running days with their time and heart rate): {n}")
+            lines.extend(f"  id {i}: {w} from {f}" for f, i, w in report.runs_without_distance)
+    if report.unknown_sport:
+        n = len(report.unknown_sport)
+        lines.append(f"Sport unknown, stored but not counted as running: {n} — set it with "
+                     f"'{SET_SPORT_COMMAND}'")
+        lines.extend(f"  id {i}: {w} from {f}" for f, i, w in report.unknown_sport)
     if report.skipped:
         lines.append(f"Skipped: {len(report.skipped)} file{'s' if len(report.skipped) != 1 else ''}")
         lines.extend(f"  {f}: {r}" for f, r in report.skipped)
+    if show_known_skips and report.known_skips:
+        n = len(report.known_skips)
+        lines.append(f"Skipped by an earlier import: {n} file{'s' if n != 1 else ''}")
+        lines.extend(f"  {f}: {r}" for f, r in report.known_skips)
     return "\n".join(lines)
 
 

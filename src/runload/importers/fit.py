@@ -717,8 +717,8 @@ def build_activities(
         if zone_note:
             these_notes.append(zone_note)
         if sport == "running" and not distance:
-            skipped.append(f"running session at {_to_datetime_utc(s['start'] + shift_s):%Y-%m-%d %H:%M} has no distance")
-            continue
+            # kept: a heart-rate-only run still counts as a running day and carries its time and load
+            these_notes.append("run without distance: counts as a running day with its time and heart rate")
         if sub_sport == "treadmill":
             these_notes.append("treadmill")
         if sport == "running" and not has_gps and distance:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import stat
 import zipfile
@@ -59,25 +60,137 @@ def _skip_name(name: str) -> bool:
 
 def _strava_hints(csv_bytes: bytes, base: SourceHints) -> dict[str, SourceHints]:
     """Map ``Filename`` (as written in activities.csv) -> hints from its row."""
+    return _strava_rows(csv_bytes, base)[0]
+
+
+#: First line of the bytes that stand for a manual activity of a Strava export (a row without a file).
+MANUAL_MAGIC = b"RUNLOAD-STRAVA-MANUAL-ACTIVITY\n"
+#: ``Activity Date`` formats of Strava's activities.csv (UTC), English first.
+_STRAVA_DATE_FORMATS = ("%b %d, %Y, %I:%M:%S %p", "%b %d, %Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
+                        "%d.%m.%Y, %H:%M:%S", "%d %b %Y, %H:%M:%S")
+
+
+def _csv_number(text: str | None) -> float | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _strava_rows(csv_bytes: bytes, base: SourceHints) -> tuple[dict[str, SourceHints], list[dict]]:
+    """Read Strava's ``activities.csv``: hints per ``Filename`` and the manual rows (no file).
+
+    The file repeats column names (``Elapsed Time``, ``Distance``): the first ``Distance`` is in the
+    user's display unit (km or mi), a later one in metres, so columns are read by position: distance
+    from the last ``Distance`` column when there are several (metres), else the only one taken as km.
+    """
     try:
         text = csv_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = csv_bytes.decode("latin-1")
-    hints = {}
+    hints: dict[str, SourceHints] = {}
+    manual: list[dict] = []
     try:
-        for row in csv.DictReader(io.StringIO(text)):
-            filename = (row.get("Filename") or "").strip()
-            if not filename:
+        reader = csv.reader(io.StringIO(text))
+        header = [h.strip() for h in next(reader, [])]
+        where: dict[str, list[int]] = {}
+        for i, name in enumerate(header):
+            where.setdefault(name, []).append(i)
+
+        def cell(row, name, last=False):
+            idx = where.get(name)
+            if not idx:
+                return ""
+            i = idx[-1] if last else idx[0]
+            return row[i].strip() if i < len(row) else ""
+
+        for row in reader:
+            if not any(c.strip() for c in row):
                 continue
-            hints[filename.lstrip("/")] = replace(
-                base,
-                sport=(row.get("Activity Type") or "").strip() or base.sport,
-                name=(row.get("Activity Name") or "").strip() or base.name,
-                gear=(row.get("Activity Gear") or "").strip() or base.gear,
-            )
+            filename = cell(row, "Filename")
+            sport = cell(row, "Activity Type") or base.sport
+            name = cell(row, "Activity Name") or base.name
+            gear = cell(row, "Activity Gear") or base.gear
+            if filename:
+                hints[filename.lstrip("/")] = replace(base, sport=sport, name=name, gear=gear)
+                continue
+            distances = where.get("Distance", [])
+            distance_m = _csv_number(cell(row, "Distance", last=True))
+            if distance_m is not None and len(distances) < 2:
+                distance_m *= 1000.0
+            elapsed = _csv_number(cell(row, "Elapsed Time", last=True)) or _csv_number(cell(row, "Elapsed Time"))
+            manual.append({
+                "id": cell(row, "Activity ID"), "date": cell(row, "Activity Date"), "type": sport or "",
+                "name": name, "gear": gear, "distance_m": distance_m,
+                "moving_s": _csv_number(cell(row, "Moving Time")), "elapsed_s": elapsed,
+            })
     except csv.Error:
-        return {}
-    return hints
+        return {}, []
+    return hints, manual
+
+
+def manual_payload(row: dict) -> bytes:
+    """The bytes that stand for one manual activity (read back by :func:`read_manual`)."""
+    return MANUAL_MAGIC + json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def read_manual(data: bytes) -> list:
+    """A manual activity of a Strava export (type, date, distance, times from activities.csv) -> [Activity]."""
+    from datetime import datetime, timezone
+
+    from runload.errors import ImportFormatError
+    from runload.models import Activity
+
+    from .sports import normalise_sport
+
+    try:
+        row = json.loads(data[len(MANUAL_MAGIC):].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise ImportFormatError("unreadable manual activity row") from None
+    start = None
+    for fmt in _STRAVA_DATE_FORMATS:
+        try:
+            start = datetime.strptime(str(row.get("date", "")).strip(), fmt).replace(tzinfo=timezone.utc)
+            break
+        except ValueError:
+            continue
+    if start is None:
+        raise ImportFormatError(f"manual activity with an unreadable date ({row.get('date')!r}) in activities.csv")
+    sport, sub_sport = normalise_sport(row.get("type"))
+    moving, elapsed = row.get("moving_s"), row.get("elapsed_s")
+    return [Activity(
+        start_utc=start, sport=sport or "unknown", sub_sport=sub_sport, source_format="manual",
+        distance_m=row.get("distance_m"), moving_s=moving if moving is not None else elapsed,
+        elapsed_s=elapsed if elapsed is not None else moving, name=row.get("name") or None,
+        gear=row.get("gear") or None,
+        notes=("manual activity: entered by hand on Strava (no file); type, date, distance and time from "
+               "activities.csv",),
+    )]
+
+
+def _hint_for(strava: dict[str, SourceHints], key: str, used: set[str]) -> SourceHints | None:
+    """The export's hints for a file, also when it was decompressed (``123.fit`` listed as ``123.fit.gz``)."""
+    for candidate in (key, key + ".gz"):
+        if candidate in strava:
+            used.add(candidate)
+            return strava[candidate]
+    return None
+
+
+def _export_leftovers(label_of, strava: dict[str, SourceHints], used: set[str], manual: list[tuple[str, dict]],
+                      mtime) -> Iterator[Source]:
+    """Sources for what an export's activities.csv lists beyond its files: manual rows, missing files."""
+    for csv_label, row in manual:
+        payload = manual_payload(row)
+        yield Source(label=f"{csv_label}#activity {row.get('id') or row.get('date')}", size=len(payload),
+                     mtime=mtime, read=lambda payload=payload: payload)
+    for key, hint in strava.items():
+        if key not in used:
+            yield _refused(label_of(key), 0, None, hint,
+                           f"listed in activities.csv ({hint.name or 'no name'}) but the file is not in the export")
 
 
 # ------------------------------------------------------------------ archives
@@ -117,21 +230,27 @@ def _refused(label: str, size: int, mtime, hints: SourceHints, error: str) -> So
 def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -> Iterator[Source]:
     infos = zf.infolist()
     strava: dict[str, SourceHints] = {}
+    manual: list[tuple[str, dict]] = []
+    used: set[str] = set()
+    csv_mtime = None
     for info in infos:
         if info.filename.rsplit("/", 1)[-1] == _STRAVA_CSV and _member_problem(info) is None:
             prefix = info.filename[: -len(_STRAVA_CSV)]
             try:
-                for name, hint in _strava_hints(_read_member(zf, info), hints).items():
-                    strava[prefix + name] = hint
+                named, rows = _strava_rows(_read_member(zf, info), hints)
             except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
-                pass
+                continue
+            for name, hint in named.items():
+                strava[prefix + name] = hint
+            manual.extend((f"{label}!{info.filename}", row) for row in rows)
+            csv_mtime = _zip_mtime(info)
     total = 0
     for info in sorted(infos, key=lambda i: i.filename):
         if info.is_dir() or _skip_name(info.filename) or "__MACOSX/" in info.filename:
             continue
         member_label = f"{label}!{info.filename}"
         mtime = _zip_mtime(info)
-        member_hints = strava.get(info.filename, hints)
+        member_hints = _hint_for(strava, info.filename, used) or hints
         problem = _member_problem(info)
         if problem is None:
             total += info.file_size
@@ -164,6 +283,7 @@ def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -
             read=_member_reader(zf, info),
             hints=member_hints,
         )
+    yield from _export_leftovers(lambda key: f"{label}!{key}", strava, used, manual, csv_mtime)
 
 
 def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -210,15 +330,21 @@ def _iter_file(path: Path, label: str, hints: SourceHints) -> Iterator[Source]:
 
 def _iter_dir(root: Path, hints: SourceHints) -> Iterator[Source]:
     strava: dict[str, SourceHints] = {}
+    manual: list[tuple[str, dict]] = []
+    used: set[str] = set()
+    csv_mtime = [None]
 
     def walk(folder: Path) -> Iterator[Source]:
         csv_path = folder / _STRAVA_CSV
         if csv_path.is_file() and not csv_path.is_symlink():
             try:
-                for name, hint in _strava_hints(csv_path.read_bytes(), hints).items():
-                    strava[str(PurePosixPath(*folder.relative_to(root).parts, name))] = hint
+                named, rows = _strava_rows(csv_path.read_bytes(), hints)
+                csv_mtime[0] = csv_path.stat().st_mtime
             except OSError:
-                pass
+                named, rows = {}, []
+            for name, hint in named.items():
+                strava[str(PurePosixPath(*folder.relative_to(root).parts, name))] = hint
+            manual.extend((str(csv_path), row) for row in rows)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -237,9 +363,10 @@ def _iter_dir(root: Path, hints: SourceHints) -> Iterator[Source]:
             if not entry.is_file(follow_symlinks=False) or _skip_name(entry.name):
                 continue
             rel = PurePosixPath(*path.relative_to(root).parts)
-            yield from _iter_file(path, str(path), strava.get(str(rel), hints))
+            yield from _iter_file(path, str(path), _hint_for(strava, str(rel), used) or hints)
 
     yield from walk(root)
+    yield from _export_leftovers(lambda key: str(root / key), strava, used, manual, csv_mtime[0])
 
 
 def iter_sources(paths: Iterable[str | os.PathLike], hints: SourceHints | None = None) -> Iterator[Source]:

@@ -4,28 +4,86 @@ Every importer calls :func:`normalise_sport` with whatever the file says and
 gets back ``(sport, sub_sport)`` where ``sport`` is one of
 :data:`runload.models.SPORTS` (or ``None`` when the file declares nothing) and
 ``sub_sport`` a short lower-case word (``treadmill``, ``trail``, ``road``,
-``indoor``, ``virtual``, ``open_water`` ...) or ``None``.
+``indoor``, ``virtual``, ``open_water`` ...) or ``None``. A declared sport is
+final (FIT sport/sub-sport, TCX ``Sport`` including ``Other``, GPX ``<type>``
+words in several languages and Strava's numeric codes, Strava's Activity Type).
 
-When a file declares no sport at all (an untyped GPX or TCX),
-:func:`infer_sport_from_speed` guesses it from the moving speed:
+An activity that declares nothing goes to :func:`classify_undeclared`, which
+looks at its own evidence (see docs/method.md, "Sport of an undeclared
+activity"):
 
-* 6–22 km/h [moving speed] is taken as running (a 10 min/km jog is 6 km/h,
-  a 2:45 min/km race pace is 22 km/h);
-* above 22 km/h as cycling;
-* below 6 km/h as ``other`` (walking, hiking, swimming cannot be told apart).
+1. a sport word in its title (Strava's default names: "Afternoon Run",
+   "Morning Ride");
+2. its average moving speed [km/h] and, where recorded, its average cadence
+   [1/min] as the file writes it.
 
-The guess is always reported in a note so the user can correct it.
+What the evidence shows about cadence in real files: GPX ``cad`` and TCX
+``RunCadence`` of runs hold *strides* per minute (half the step rate: 85-105 in
+every real run file we checked), exactly the range of pedalling cadence in
+revolutions per minute (60-110; TCX ``Cadence`` of a ride: 76). So the raw value
+separates running from cycling only when it is written as steps per minute
+(>= :data:`RUN_STEPS_MIN_PER_MIN`, a rate no cyclist holds on average); a value
+below :data:`WALK_STRIDES_MAX_PER_MIN` is a walking (or skiing) stride rate.
+Bounds and their sources:
+
+* running speed :data:`RUN_SPEED_MIN_KMH`-:data:`RUN_SPEED_MAX_KMH` km/h: a
+  10 min/km jog to above the men's 10 km world record pace (~22.9 km/h);
+* running step rate >= 140 steps/min: recreational runners run at 150-190
+  steps/min (Heiderscheit et al. 2011, Med Sci Sports Exerc 43:296), walkers
+  walk at 100-130 (Tudor-Locke et al. 2018, Br J Sports Med 52:776);
+* pedalling cadence 60-110 rpm (Lucia et al. 2001, Med Sci Sports Exerc
+  33:1361: professional cyclists ~90 rpm);
+* walking stride rate 50-65 strides/min (= 100-130 steps/min, Tudor-Locke).
+
+Speed alone does not settle anything between 6 and 25 km/h (a jog, a slow
+ride, a fast hike and a ski tour all fit), so such an activity without a
+step-rate cadence or a title word is stored as ``unknown``: never counted as
+running, listed by ``runload import`` with how to set its sport.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from runload.models import SPORTS
 
-#: Slowest and fastest moving speeds [km/h] taken as running for an untyped file.
+#: Slowest and fastest average moving speeds [km/h] a run can have (10 min/km jog .. faster than the
+#: 10 km world record pace, ~22.9 km/h, with margin for GPS noise).
 RUN_SPEED_MIN_KMH = 6.0
-RUN_SPEED_MAX_KMH = 22.0
+RUN_SPEED_MAX_KMH = 25.0
+#: Average cadence [1/min] at or above which a file's cadence can only be a running step rate.
+RUN_STEPS_MIN_PER_MIN = 140.0
+#: Average cadence [1/min] below which it is a walking/skiing stride rate (<= 130 steps/min), not a run.
+WALK_STRIDES_MAX_PER_MIN = 65.0
+#: Average moving speeds [km/h] of a walk or hike (a stroll .. race walking).
+WALK_SPEED_MIN_KMH = 2.0
+WALK_SPEED_MAX_KMH = 8.0
+#: Above this average speed [km/h] nobody pedals on average for long either (hour record 56.8 km/h):
+#: an undeclared activity this fast is a vehicle or bad data, kept as unknown.
+CYCLE_SPEED_MAX_KMH = 60.0
+#: Cadence range [1/min] of pedalling (60-110 rpm) with margin.
+PEDAL_CADENCE_MIN_PER_MIN = 50.0
+PEDAL_CADENCE_MAX_PER_MIN = 130.0
+
+#: The fastest average moving speed [km/h] a human reaches per sport, for the plausibility check at import
+#: (docs/method.md, "Plausibility at the door"): above it the file's numbers are wrong, not the athlete.
+#: running: 100 m world record average 37.6 km/h, top speed 44.7 km/h; walking/hiking: race walking
+#: ~15 km/h; swimming: 50 m freestyle record ~8.6 km/h; rowing/paddling: 2000 m record ~22 km/h;
+#: cycling: paced/downhill records aside, 150 km/h; other sports (downhill skiing, speed skiing record
+#: 255 km/h) and unknown: 260 km/h.
+MAX_HUMAN_SPEED_KMH = {
+    "running": 45.0,
+    "walking": 20.0,
+    "hiking": 20.0,
+    "swimming": 12.0,
+    "rowing": 30.0,
+    "cycling": 150.0,
+    "transition": 150.0,
+    "fitness": 150.0,
+    "other": 260.0,
+    "unknown": 260.0,
+}
 
 #: FIT ``sub_sport`` enum names -> runload sub-sport.
 _FIT_SUB_SPORTS = {
@@ -136,7 +194,76 @@ _WORDS: dict[str, tuple[str, str | None]] = {
     "skateboard": ("other", "skateboard"),
     "sail": ("other", "sailing"),
     "multisport": ("other", "multisport"),
+    # common words of other languages (GPX <type>, app exports); lower case, no spaces
+    "laufen": ("running", None),  # de
+    "lauf": ("running", None),
+    "joggen": ("running", None),
+    "dauerlauf": ("running", None),
+    "hardlopen": ("running", None),  # nl
+    "courseapied": ("running", None),  # fr
+    "course": ("running", None),
+    "footing": ("running", None),
+    "correr": ("running", None),  # es, pt
+    "carrera": ("running", None),
+    "corrida": ("running", None),
+    "corsa": ("running", None),  # it
+    "löpning": ("running", None),  # sv
+    "løb": ("running", None),  # da
+    "løping": ("running", None),  # no
+    "juoksu": ("running", None),  # fi
+    "bieganie": ("running", None),  # pl
+    "бег": ("running", None),  # ru
+    "radfahren": ("cycling", None),
+    "radfahrt": ("cycling", None),
+    "fahrrad": ("cycling", None),
+    "radtour": ("cycling", None),
+    "rennrad": ("cycling", "road"),
+    "fietsen": ("cycling", None),
+    "wielrennen": ("cycling", "road"),
+    "velo": ("cycling", None),
+    "vélo": ("cycling", None),
+    "cyclisme": ("cycling", None),
+    "ciclismo": ("cycling", None),
+    "bicicleta": ("cycling", None),
+    "cykling": ("cycling", None),
+    "pyöräily": ("cycling", None),
+    "kolarstwo": ("cycling", None),
+    "schwimmen": ("swimming", None),
+    "zwemmen": ("swimming", None),
+    "natation": ("swimming", None),
+    "natación": ("swimming", None),
+    "natacion": ("swimming", None),
+    "nuoto": ("swimming", None),
+    "simning": ("swimming", None),
+    "gehen": ("walking", None),
+    "spaziergang": ("walking", None),
+    "wandelen": ("walking", None),
+    "marche": ("walking", None),
+    "caminar": ("walking", None),
+    "caminata": ("walking", None),
+    "camminata": ("walking", None),
+    "wandern": ("hiking", None),
+    "wanderung": ("hiking", None),
+    "bergwandern": ("hiking", None),
+    "randonnée": ("hiking", None),
+    "randonnee": ("hiking", None),
+    "senderismo": ("hiking", None),
+    "escursionismo": ("hiking", None),
+    "trekking": ("hiking", None),
+    "vandring": ("hiking", None),
+    "rudern": ("rowing", None),
+    "roeien": ("rowing", None),
+    "aviron": ("rowing", None),
+    "remo": ("rowing", None),
+    "langlauf": ("other", "cross_country_skiing"),
+    "skilanglauf": ("other", "cross_country_skiing"),
+    "skidefond": ("other", "cross_country_skiing"),
 }
+
+_BY_LENGTH = sorted((w for w in _WORDS if len(w) > 3), key=len, reverse=True)
+
+#: GPX ``<type>`` words that say nothing (OpenTracks writes "unknown"): treated as undeclared.
+_UNDECLARED_WORDS = frozenset({"unknown", "unbekannt", "none", "null", "undefined", "activity", "sport"})
 
 #: Strava's numeric activity-type codes as written in ``<trk><type>`` of Strava
 #: GPX exports (Strava API ``ActivityType`` order: 1 Ride, 2 AlpineSki,
@@ -224,12 +351,14 @@ def normalise_sport(word) -> tuple[str | None, str | None]:
             return "other", None
         text = name
     key = _key(text)
+    if key in _UNDECLARED_WORDS:
+        return None, None
     if key in _WORDS:
         return _WORDS[key]
     # "Running (Treadmill)", "Trail Running", "running:trail" ...
-    for candidate, value in _WORDS.items():
-        if len(candidate) > 3 and candidate in key:
-            return value
+    for candidate in _BY_LENGTH:  # the longest word first: "skilanglauf" before "lauf"
+        if candidate in key:
+            return _WORDS[candidate]
     return "other", text.lower()
 
 
@@ -255,24 +384,44 @@ def classify_undeclared(distance_m: float | None, moving_s: float | None, *, nam
     """The sport of an activity whose file declares none, from its own evidence.
 
     The one place importers ask; returns ``(sport, note)`` with a note saying what was used.
+    ``sport`` is ``unknown`` when the evidence does not settle it (see the module docstring).
     """
     sport, note = infer_sport_from_name(name)
-    if sport is None:
-        sport, note = infer_sport_from_speed(distance_m, moving_s)
-    return sport or "other", note or "sport not declared; taken as other"
+    if sport is not None:
+        return sport, note
+    return infer_sport_from_speed(distance_m, moving_s, avg_cadence_per_min=avg_cadence_per_min)
 
 
-def infer_sport_from_speed(distance_m: float | None, moving_s: float | None) -> tuple[str | None, str | None]:
-    """Guess the sport of an untyped activity from its moving speed.
+def _fmt_cadence(cadence: float | None) -> str:
+    return f", cadence {cadence:.0f}/min" if cadence else ""
 
-    Returns ``(sport, note)``; ``(None, None)`` when speed cannot be computed.
-    See the module docstring for the thresholds [km/h].
+
+def infer_sport_from_speed(distance_m: float | None, moving_s: float | None, *,
+                           avg_cadence_per_min: float | None = None) -> tuple[str, str]:
+    """Classify an undeclared activity from its average moving speed and cadence (a small pure rule).
+
+    Returns ``(sport, note)``; ``sport`` is ``running``, ``walking``, ``cycling`` or ``unknown``.
+    See the module docstring for the bounds [km/h, 1/min] and their sources.
     """
-    if not distance_m or not moving_s or moving_s <= 0:
-        return None, None
+    cadence = avg_cadence_per_min if avg_cadence_per_min and math.isfinite(avg_cadence_per_min) \
+        and avg_cadence_per_min > 0 else None
+    if not distance_m or not moving_s or moving_s <= 0 or not math.isfinite(distance_m / moving_s):
+        return "unknown", "sport not declared and no speed to judge it by: stored as unknown"
     speed_kmh = distance_m / moving_s * 3.6
-    if RUN_SPEED_MIN_KMH <= speed_kmh <= RUN_SPEED_MAX_KMH:
-        return "running", f"sport not declared; taken as running from its pace ({speed_kmh:.1f} km/h)"
+    seen = f"{speed_kmh:.1f} km/h{_fmt_cadence(cadence)}"
+    if RUN_SPEED_MIN_KMH <= speed_kmh <= RUN_SPEED_MAX_KMH and cadence is not None \
+            and cadence >= RUN_STEPS_MIN_PER_MIN:
+        return "running", f"sport not declared; taken as running from its pace and step rate ({seen})"
+    if WALK_SPEED_MIN_KMH <= speed_kmh <= WALK_SPEED_MAX_KMH and cadence is not None \
+            and cadence < WALK_STRIDES_MAX_PER_MIN:
+        return "walking", f"sport not declared; taken as walking from its pace and stride rate ({seen})"
+    if RUN_SPEED_MAX_KMH < speed_kmh <= CYCLE_SPEED_MAX_KMH and cadence is not None \
+            and PEDAL_CADENCE_MIN_PER_MIN <= cadence <= PEDAL_CADENCE_MAX_PER_MIN:
+        return "cycling", f"sport not declared; taken as cycling from its speed and pedalling cadence ({seen})"
     if speed_kmh > RUN_SPEED_MAX_KMH:
-        return "cycling", f"sport not declared; taken as cycling from its speed ({speed_kmh:.1f} km/h)"
-    return "other", f"sport not declared; too slow for a run ({speed_kmh:.1f} km/h), taken as other"
+        why = "too fast for a run"
+    elif speed_kmh < RUN_SPEED_MIN_KMH:
+        why = "too slow for a run"
+    else:
+        why = "speed fits a run, a ride or a fast hike alike"
+    return "unknown", f"sport not declared; {why} ({seen}): stored as unknown"
