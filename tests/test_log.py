@@ -532,3 +532,38 @@ def test_the_installed_runload_binary_runs_every_log_command(tmp_path, season):
     run("athletes", "remove", "kai", "--yes")
     assert run("athletes").startswith("No athletes yet")
     assert json.loads(run("changes", "--format", "json"))[0]["command"] == "athletes remove kai"
+
+
+def test_make_demo_uses_a_store_of_its_own_and_its_next_commands_work(tmp_path):
+    """``make demo`` with a stand-in virtual environment (no network): the sample goes to the demo
+    store only, and the commands it suggests at the end work as printed."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    shim = venv / "bin" / "runload"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m runload "$@"\n')
+    shim.chmod(0o755)
+    (venv / ".installed").touch()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k not in ("RUNLOAD_DB", "RUNLOAD_CONFIG", "MAKEFLAGS")}
+    env.update(PYTHONPATH=str(ROOT / "src"), HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+               XDG_CONFIG_HOME=str(home / "config"))
+    demo_db = tmp_path / "demo" / "runload.db"
+    proc = subprocess.run(["make", "-s", "-C", str(ROOT), "demo", f"VENV={venv}", f"DEMO_DB={demo_db}"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert f"Demo store: {demo_db} (your own store is not touched)" in proc.stdout
+    assert demo_db.exists() and not (home / "data" / "runload").exists()
+    with Store.open(demo_db, readonly=True) as s:
+        assert s.athlete_names() == ["alex", "sam"]
+    nxt = proc.stdout.split("Next, try")[1].splitlines()[1:]
+    assert len(nxt) == 3 and all(line.startswith(f"  {venv}/bin/runload --db {demo_db} ") for line in nxt)
+    for line in nxt:
+        run = subprocess.run(line.strip(), shell=True, capture_output=True, text=True, env=env, cwd=tmp_path,
+                             timeout=300)
+        assert run.returncode == 0, (line, run.stderr)
+        assert run.stdout or run.stderr
+    assert (tmp_path / "alex.html").exists()
+    assert "Makefile" in {p.name for p in ROOT.iterdir()} and "/.demo/" in (ROOT / ".gitignore").read_text()

@@ -1129,8 +1129,9 @@ class Store:
             athlete_id = self.athlete_id(old)
             if new != old and conn.execute("SELECT 1 FROM athletes WHERE name = ?", (new,)).fetchone():
                 raise ConfigError(f"the name {new!r} is taken by another athlete; choose another name")
-            conn.execute("UPDATE athletes SET name = ? WHERE id = ?", (new, athlete_id))
-            self._log(conn, athlete_id, None, command, "athlete", old, new)
+            if new != old:
+                conn.execute("UPDATE athletes SET name = ? WHERE id = ?", (new, athlete_id))
+                self._log(conn, athlete_id, None, command, "athlete", old, new)
 
     def remove_athlete(self, name: str, *, dry_run: bool = False, command: str = "athletes remove") -> dict:
         """Remove athlete ``name`` and everything that is theirs (activities, corrections, duplicates,
