@@ -567,3 +567,21 @@ def test_make_demo_uses_a_store_of_its_own_and_its_next_commands_work(tmp_path):
         assert run.stdout or run.stderr
     assert (tmp_path / "alex.html").exists()
     assert "Makefile" in {p.name for p in ROOT.iterdir()} and "/.demo/" in (ROOT / ".gitignore").read_text()
+
+
+def test_an_exclusion_survives_the_intact_file_arriving_after_a_recovered_copy(tmp_path):
+    db = tmp_path / "r.db"
+    blob = write_fit(run_file("2026-03-10", 10.0, seed=4))
+    cut, full = tmp_path / "cut", tmp_path / "full"
+    cut.mkdir()
+    full.mkdir()
+    (cut / "run.fit").write_bytes(blob[: int(len(blob) * 0.99)])  # the watch's battery died near the end
+    (full / "run.fit").write_bytes(blob)
+    ok(db, "import", str(cut), "--athlete", "kim", "--tz", "UTC")
+    (row,) = as_json(db, "activities")
+    assert "file ends early" in row["notes"]  # a recovered copy
+    ok(db, "activities", "exclude", str(row["id"]), "--reason", "treadmill, bad footpod")
+    ok(db, "import", str(full), "--athlete", "kim")
+    (after,) = as_json(db, "activities")  # one record, whichever copy the dedup keeps, and still excluded
+    assert after["id"] == row["id"] and after["excluded"] is True and after["counted"] is False
+    assert all(w["distance_km"] == 0.0 for w in as_json(db, "weeks", "--as-of", "2026-03-15"))
