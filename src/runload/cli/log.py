@@ -150,7 +150,7 @@ def activities_show(ctx, activity_id, units, fmt):
         click.echo(json.dumps(plain_rows([act])[0], indent=2, ensure_ascii=False, default=str))
         return
     start = pd.Timestamp(act["start_utc"])
-    local = start.tz_convert(act["tz"]) if act["tz"] else start
+    local = start.tz_convert(act["tz"]) if act["tz"] else start + pd.Timedelta(seconds=act["utc_offset_s"] or 0)
     state = ("DELETED (restore with 'runload activities restore %d')" % act["id"] if act["deleted"] else
              "EXCLUDED" + (f" ({act['exclude_reason']})" if act["exclude_reason"] else "") if act["excluded"]
              else "counted" if act["values"]["sport"] == "running" else "stored, not counted (not a run)")
