@@ -585,3 +585,11 @@ def test_an_exclusion_survives_the_intact_file_arriving_after_a_recovered_copy(t
     (after,) = as_json(db, "activities")  # one record, whichever copy the dedup keeps, and still excluded
     assert after["id"] == row["id"] and after["excluded"] is True and after["counted"] is False
     assert all(w["distance_km"] == 0.0 for w in as_json(db, "weeks", "--as-of", "2026-03-15"))
+
+
+def test_corrections_need_an_existing_store_and_never_create_one(tmp_path):
+    db = tmp_path / "none.db"
+    for args in (("activities", "exclude", "1"), ("imports", "undo", "1", "--yes"), ("athletes", "rename", "a", "b")):
+        result = invoke(db, *args)
+        assert result.exit_code == EXIT_ERROR and result.output.startswith("Error: no runload store at ")
+    assert not db.exists()

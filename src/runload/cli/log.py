@@ -20,6 +20,7 @@ from runload.cli.common import athlete_option, open_store, pick_athletes, units_
 from runload.errors import RunloadError
 from runload.models import SPORTS
 from runload.output import Column, plain_rows, render
+from runload.store import Store
 from runload.units import fmt_distance, fmt_duration, m_to, parse_distance_m
 
 FORMAT_CHOICES = click.Choice(["table", "csv", "json", "markdown"])
@@ -40,6 +41,11 @@ def _confirm(yes: bool, what: str) -> None:
             return
         raise RunloadError("nothing was changed")
     raise RunloadError(f"nothing was changed: add --yes to {what}")
+
+
+def _open_for_change(ctx) -> Store:
+    """The store, writable, migrated if older; never created: a correction needs a log to correct."""
+    return Store.open(ctx.obj.get("db_path") if ctx.obj else None, create=False)
 
 
 def _ids(values: tuple[str, ...]) -> list[int]:
@@ -196,7 +202,7 @@ def activities_show(ctx, activity_id, units, fmt):
 def activities_exclude(ctx, ids, reason):
     """Exclude activities: they stay stored and listed (marked) but count nowhere."""
     ids_ = _ids(ids)
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         changed, already = store.exclude_activities(ids_, reason, command=_command("activities exclude", *ids_,
                                                     *(("--reason", reason) if reason else ())))
     if changed:
@@ -213,7 +219,7 @@ def activities_exclude(ctx, ids, reason):
 def activities_include(ctx, ids):
     """Count excluded activities again."""
     ids_ = _ids(ids)
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         changed, already = store.exclude_activities(ids_, exclude=False,
                                                     command=_command("activities include", *ids_))
     if changed:
@@ -238,7 +244,7 @@ def activities_delete(ctx, ids, yes):
     bring it back; 'runload activities restore ID' does.
     """
     ids_ = _ids(ids)
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         for i in ids_:  # an unknown id is refused before asking
             store.activity_detail(i)
         _confirm(yes, f"delete {_list(ids_)}")
@@ -256,7 +262,7 @@ def activities_delete(ctx, ids, yes):
 def activities_restore(ctx, ids):
     """Bring deleted activities back into the log (with their corrections)."""
     ids_ = _ids(ids)
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         done = store.delete_activities(ids_, delete=False, command=_command("activities restore", *ids_))
     click.echo(f"Restored {_list(d['id'] for d in done)}." if done else "Nothing to restore: not deleted.")
 
@@ -283,7 +289,7 @@ def activities_set(ctx, activity_id, sport, distance, shoe, name, units):
     if sport is None and distance is None and shoe is None and name is None:
         raise click.UsageError("nothing to set: give --sport, --distance, --shoe or --name")
     words = [("--sport", sport), ("--distance", distance), ("--shoe", shoe), ("--name", name)]
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         done = store.correct_activity(activity_id, sport=sport, distance_m=distance_m, shoe=shoe, name=name,
                                       command=_command("activities set", activity_id,
                                                        *[w for pair in words if pair[1] is not None for w in pair]))
@@ -334,7 +340,7 @@ def imports_undo(ctx, import_id, yes):
     Its activities go (with their corrections), and so do the shoes it created that no other
     activity uses. An earlier record that the import replaced with a richer copy stays.
     """
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         preview = store.undo_import(import_id, dry_run=True)
         _confirm(yes, f"undo import {import_id} ({preview['activities']} activities of "
                       f"{' '.join(preview['paths'])})")
@@ -375,7 +381,7 @@ def athletes_group(ctx, fmt):
 @click.pass_context
 def athletes_rename(ctx, old, new):
     """Rename athlete OLD to NEW (everything of theirs follows)."""
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         store.rename_athlete(old, new, command=_command("athletes rename", old, new))
     click.echo(f"Renamed {old} to {new.strip()}."
                f" A config table [athletes.{old}] keeps its name: rename it to [athletes.{new.strip()}] too.")
@@ -387,7 +393,7 @@ def athletes_rename(ctx, old, new):
 @click.pass_context
 def athletes_remove(ctx, name, yes):
     """Remove athlete NAME and everything that is theirs: activities, shoes, gaps, imports, corrections."""
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         preview = store.remove_athlete(name, dry_run=True)
         _confirm(yes, f"remove {name} and their {preview['activities']} activities, {preview['shoes']} shoes, "
                       f"{preview['gaps']} gaps and {preview['imports']} imports")
@@ -407,7 +413,7 @@ def athletes_set_tz(ctx, name, zone, yes):
     Local dates, and with them days and weeks, follow the zone: says how many activities
     change their local date and asks for --yes.
     """
-    with open_store(ctx, write=True) as store:
+    with _open_for_change(ctx) as store:
         preview = store.set_tz(name, zone, dry_run=True)
         old = preview["old_tz"] or "none (the offset each file recorded)"
         if preview["old_tz"] == zone:
