@@ -356,7 +356,12 @@ def test_athletes_rename_and_remove_leave_no_row_of_the_athlete(tmp_path, season
     ok(db, "import", str(write_season(tmp_path / "lee", ride=False)), "--athlete", "lee", "--tz", "UTC")
     lee_weeks = as_json(db, "weeks", "--athlete", "lee")
     kim_weeks = as_json(db, "weeks", "--athlete", "kim")
-    assert ok(db, "athletes", "rename", "kim", "kai").startswith("Renamed kim to kai.")
+    assert ok(db, "athletes", "rename", "kim", "kai") == "Renamed kim to kai.\n"
+    config = tmp_path / "config.toml"
+    config.write_text("[athletes.lee]\nhr_max_bpm = 190\n")
+    assert ok(db, "--config", str(config), "athletes", "rename", "lee", "leo") == (
+        "Renamed lee to leo. The config's [athletes.lee] table keeps its name: rename it to [athletes.leo] too.\n")
+    ok(db, "athletes", "rename", "leo", "lee")
     assert as_json(db, "weeks", "--athlete", "kai") == kim_weeks
     assert [a["name"] for a in as_json(db, "athletes")] == ["kai", "lee"]
     ok(db, "shoes", "assign", "Peg", "--athlete", "kai", "--from", "2026-03-01")

@@ -16,7 +16,7 @@ import click
 import pandas as pd
 
 from runload.cli import cli
-from runload.cli.common import athlete_option, open_store, pick_athletes, units_option
+from runload.cli.common import athlete_option, load_config, open_store, pick_athletes, units_option
 from runload.errors import RunloadError
 from runload.models import SPORTS
 from runload.output import Column, plain_rows, render
@@ -383,8 +383,10 @@ def athletes_rename(ctx, old, new):
     """Rename athlete OLD to NEW (everything of theirs follows)."""
     with _open_for_change(ctx) as store:
         store.rename_athlete(old, new, command=_command("athletes rename", old, new))
-    click.echo(f"Renamed {old} to {new.strip()}."
-               f" A config table [athletes.{old}] keeps its name: rename it to [athletes.{new.strip()}] too.")
+    hint = ""
+    if old in load_config(ctx).athletes:
+        hint = f" The config's [athletes.{old}] table keeps its name: rename it to [athletes.{new.strip()}] too."
+    click.echo(f"Renamed {old} to {new.strip()}." + hint)
 
 
 @athletes_group.command("remove")
