@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -241,7 +241,7 @@ def test_bad_input_is_one_sentence_with_a_documented_code_and_changes_nothing(tm
     db = tmp_path / "r.db"
     ok(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
     ok(db, "import", str(write_season(tmp_path / "lee", ride=False)), "--athlete", "lee", "--tz", "UTC")
-    first = activity_id(db, "2026-03-02.fit") if False else as_json(db, "activities", "--athlete", "kim")[0]["id"]
+    first = activity_id(db, "2026-03-02.fit", "kim")
     state = (ok(db, "activities", "--athlete", "kim", "--format", "json"), ok(db, "athletes", "--format", "json"))
     cases = [
         (("activities", "exclude", str(first), "999"), EXIT_ERROR, "Error: no activity with id 999;"),
