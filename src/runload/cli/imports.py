@@ -20,9 +20,7 @@ from runload.units import fmt_duration, m_to
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--athlete", "-a", metavar="NAME",
-              help="Whose activities (created if new). Default: $RUNLOAD_ATHLETE, else default_athlete under [cli] "
-                   "in the config; never guessed.")
+@athlete_option
 @click.option("--shoe", metavar="NAME", help="Shoe worn on the runs of this import (created if new).")
 @click.option("--tz", metavar="ZONE", help="The athlete's IANA time zone, e.g. Europe/Berlin (stored).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parsing processes (default: all cores).")
@@ -78,6 +76,13 @@ def import_athlete(ctx, store, athlete: str | None) -> str:
         "whose activities are these? give --athlete NAME (or set RUNLOAD_ATHLETE, or default_athlete under [cli] "
         f"in the config); athletes in the store: {', '.join(names) if names else 'none yet'}"
     )
+
+
+# import never guesses: its --athlete falls back differently from the read commands' "the only one"
+for _param in import_cmd.params:
+    if _param.name == "athlete":
+        _param.help = ("Whose activities (created if new). Default: $RUNLOAD_ATHLETE, else default_athlete under "
+                       "[cli] in the config; never guessed.")
 
 
 class _Progress:
