@@ -1,6 +1,5 @@
 # The two quick-start commands (see README):
-#   make demo   set up, import the bundled sample season into .demo/runload.db (never your own store),
-#               print the weekly tables and the risk flags
+#   make demo   set up, import the bundled sample season, print the weekly tables and the risk flags
 #   make test   set up with the test extras and run the whole test suite (what .ci/run runs)
 PYTHON ?= python3
 VENV   ?= .venv
