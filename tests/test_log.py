@@ -227,7 +227,7 @@ def test_set_distance_name_and_shoe_show_and_change_log(tmp_path, season):
     assert detail["original"]["distance_m"] == pytest.approx(6000.0, abs=1)
     assert detail["values"]["distance_m"] == pytest.approx(4 * 1609.344)
     assert [c["field"] for c in detail["changes"]] == ["distance_m", "name", "shoe", "distance_m"]
-    changes = as_json(db, "changes")
+    changes = [c for c in as_json(db, "changes") if c["activity_id"] is not None]  # not the 'shoes add'
     assert changes[0]["command"] == f"activities set {first} --distance 4"
     assert (changes[0]["old"], changes[0]["new"]) == (6500.0, pytest.approx(4 * 1609.344))
     assert [c["activity_id"] for c in changes] == [first] * 4
@@ -598,3 +598,19 @@ def test_corrections_need_an_existing_store_and_never_create_one(tmp_path):
         result = invoke(db, *args)
         assert result.exit_code == EXIT_ERROR and result.output.startswith("Error: no runload store at ")
     assert not db.exists()
+
+
+def test_shoe_and_gap_changes_are_in_the_change_log_too(tmp_path, season):
+    db = tmp_path / "r.db"
+    ok(db, "import", str(season), "--athlete", "kim", "--tz", "UTC")
+    ok(db, "shoes", "add", "Nova", "--start-distance", "100km")
+    ok(db, "shoes", "retire", "Nova", "--on", "2026-03-20")
+    ok(db, "gaps", "add", "--from", "2026-03-10", "--to", "2026-03-12", "--reason", "flu")
+    ok(db, "gaps", "remove", "1")
+    changes = as_json(db, "changes")
+    assert [c["command"] for c in changes] == ["gaps remove 1", "gaps add", "shoes retire", "shoes add"]
+    assert changes[0]["old"] == {"id": 1, "from": "2026-03-10", "to": "2026-03-12", "reason": "flu"}
+    assert changes[0]["new"] is None and changes[1]["old"] is None
+    assert changes[2]["old"]["retired_on"] is None and changes[2]["new"]["retired_on"] == "2026-03-20"
+    assert changes[3]["old"] is None and changes[3]["new"]["start_distance_m"] == 100_000.0
+    assert all(c["athlete"] == "kim" for c in changes)

@@ -705,6 +705,7 @@ class Store:
         """Create a shoe (or update its limits when it exists already)."""
         athlete_id = self.athlete_id(athlete, create=True, tz=tz)
         with self.transaction() as conn:
+            before = _shoe_values(conn, athlete_id, name)
             sid = self._ensure_shoe(conn, athlete_id, name)
             conn.execute(
                 """UPDATE shoes SET start_distance_m = ?, check_at_m = COALESCE(?, check_at_m),
@@ -718,6 +719,8 @@ class Store:
                     "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND sport = 'running' AND shoe_id IS NULL",
                     (sid, athlete_id),
                 )
+            self._log(conn, athlete_id, None, "shoes default" if default else "shoes add", "shoe", before,
+                      _shoe_values(conn, athlete_id, name))
 
     def _shoe_id(self, athlete_id: int, name: str) -> int:
         row = self.conn.execute(
@@ -774,7 +777,9 @@ class Store:
         athlete_id = self.athlete_id(athlete)
         sid = self._shoe_id(athlete_id, name)
         with self.transaction() as conn:
+            before = _shoe_values(conn, athlete_id, name)
             conn.execute("UPDATE shoes SET retired_on = ?, is_default = 0 WHERE id = ?", (on.isoformat(), sid))
+            self._log(conn, athlete_id, None, "shoes retire", "shoe", before, _shoe_values(conn, athlete_id, name))
 
     def shoes_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's shoes: name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default."""
@@ -809,13 +814,20 @@ class Store:
                 "INSERT INTO gaps (athlete_id, from_date, to_date, reason, created_utc) VALUES (?, ?, ?, ?, ?)",
                 (athlete_id, from_date.isoformat(), to_date.isoformat(), reason, _now()),
             )
+            self._log(conn, athlete_id, None, "gaps add", "gap", None,
+                      {"id": cur.lastrowid, "from": from_date.isoformat(), "to": to_date.isoformat(), "reason": reason})
             return cur.lastrowid
 
     def remove_gap(self, athlete: str, gap_id: int) -> None:
         """Delete gap ``gap_id`` of ``athlete``; :class:`NotFound` when the athlete has no such gap."""
         athlete_id = self.athlete_id(athlete)
         with self.transaction() as conn:
+            gap = conn.execute("SELECT from_date, to_date, reason FROM gaps WHERE id = ? AND athlete_id = ?",
+                               (int(gap_id), athlete_id)).fetchone()
             cur = conn.execute("DELETE FROM gaps WHERE id = ? AND athlete_id = ?", (int(gap_id), athlete_id))
+            if gap:
+                self._log(conn, athlete_id, None, f"gaps remove {int(gap_id)}", "gap",
+                          {"id": int(gap_id), "from": gap[0], "to": gap[1], "reason": gap[2]}, None)
         if cur.rowcount == 0:
             known = [str(r[0]) for r in self.conn.execute(
                 "SELECT id FROM gaps WHERE athlete_id = ? ORDER BY id", (athlete_id,))]
@@ -1354,6 +1366,14 @@ def _local_day(conn, athlete_id: int, start_utc: datetime, utc_offset_s: int | N
     from datetime import timedelta
 
     return (start_utc + timedelta(seconds=utc_offset_s or 0)).date().isoformat()
+
+
+def _shoe_values(conn, athlete_id: int, name: str) -> dict | None:
+    """A shoe's stored values for the change log (None when there is no such shoe)."""
+    row = conn.execute("SELECT name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default FROM shoes "
+                       "WHERE athlete_id = ? AND name = ?", (athlete_id, name.strip())).fetchone()
+    keys = ("name", "start_distance_m", "check_at_m", "retire_at_m", "retired_on", "default")
+    return dict(zip(keys, row[:5] + (bool(row[5]),))) if row else None
 
 
 def _looks_like_sqlite(p: Path) -> bool:
