@@ -20,12 +20,23 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# the demo has a store of its own inside the checkout (git-ignored): it never touches your default store
+DEMO_DB ?= .demo/runload.db
+DEMO    := $(BIN)/runload --db $(DEMO_DB)
+
 demo: $(VENV)/.installed
-	$(BIN)/runload import sample_activities/alex --athlete alex --tz Europe/Berlin --shoe "Pegasus 40"
-	$(BIN)/runload import sample_activities/sam_strava_export.zip --athlete sam --tz America/New_York
-	$(BIN)/runload weeks --athlete alex
-	$(BIN)/runload weeks --athlete sam
-	$(BIN)/runload check --all --as-of 2026-11-21
+	@mkdir -p $(dir $(DEMO_DB))
+	@echo "Demo store: $(DEMO_DB) (your own store is not touched)"
+	$(DEMO) import sample_activities/alex --athlete alex --tz Europe/Berlin --shoe "Pegasus 40"
+	$(DEMO) import sample_activities/sam_strava_export.zip --athlete sam --tz America/New_York
+	$(DEMO) weeks --athlete alex
+	$(DEMO) weeks --athlete sam
+	$(DEMO) check --all --as-of 2026-11-21
+	@echo
+	@echo "Next, try (the demo store is $(DEMO_DB); drop --db for your own store):"
+	@echo "  $(BIN)/runload --db $(DEMO_DB) activities --athlete alex --last 10"
+	@echo "  $(BIN)/runload --db $(DEMO_DB) activities show 12"
+	@echo "  $(BIN)/runload --db $(DEMO_DB) report --athlete alex --out alex.html"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -38,4 +49,4 @@ sample: $(VENV)/.installed
 	$(BIN)/python scripts/make_sample_season.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis .demo

@@ -230,7 +230,7 @@ def test_gaps_add_list_remove(tmp_store):
 def test_schema_1_store_migrates_to_2_keeping_all_data(tmp_path):
     from datetime import date
 
-    assert store_mod.SCHEMA_VERSION == 2 and len(store_mod.MIGRATIONS) == 2
+    assert store_mod.SCHEMA_VERSION == 3 and len(store_mod.MIGRATIONS) == 3
     p = tmp_path / "v1.db"
     # a real schema-1 file: only MIGRATIONS[0], as runload 1 wrote it, with data in every table we read
     conn = sqlite3.connect(p)
@@ -247,7 +247,7 @@ def test_schema_1_store_migrates_to_2_keeping_all_data(tmp_path):
     with pytest.raises(StoreError, match="older schema"):
         Store.open(p, readonly=True)
     with Store.open(p) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION
         frame = s.activities_frame("alex")
         assert len(frame) == 1 and frame.loc[0, "distance_m"] == 10000.0 and frame.loc[0, "shoe"] == "Pegasus"
         assert s.shoes_frame("alex")["is_default"].tolist() == [True]
@@ -267,6 +267,6 @@ def test_two_processes_migrating_at_once_run_each_migration_once(tmp_path):
     # a second opener that read version 1 before the first migrated must not run migration 2 again
     second = Store(sqlite3.connect(p, isolation_level=None), p, False)
     second._migrate(1)
-    assert second.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert second.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION
     first.close()
     second.close()

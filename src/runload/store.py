@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from runload.errors import NotFound, StoreError
+from runload.errors import ConfigError, NotFound, StoreError
 from runload.models import Activity
 
 #: Two records are one activity when they start within this many seconds ...
@@ -167,9 +167,40 @@ _M2 = """
         CREATE INDEX gaps_by_athlete ON gaps (athlete_id, from_date);
 """
 
+#: Schema 3: corrections by hand (issue "correct the log"). The imported values stay untouched in
+#: ``activities``; ``corrections`` holds what the user changed (sport, distance, shoe, name, excluded,
+#: deleted), keyed by the stored activity id, and :meth:`Store.activities_frame` applies it. ``changes``
+#: records every change (time, command, old -> new). Additive only, so a schema-2 store keeps every row.
+_M3 = """
+        CREATE TABLE corrections (
+            activity_id INTEGER PRIMARY KEY REFERENCES activities(id),
+            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
+            sport TEXT,
+            distance_m REAL,
+            shoe_id INTEGER REFERENCES shoes(id),
+            name TEXT,
+            excluded INTEGER NOT NULL DEFAULT 0,
+            exclude_reason TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX corrections_by_athlete ON corrections (athlete_id);
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            changed_utc TEXT NOT NULL,
+            athlete_id INTEGER,
+            activity_id INTEGER,
+            command TEXT NOT NULL,
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT
+        );
+        CREATE INDEX changes_by_activity ON changes (activity_id);
+        CREATE INDEX changes_by_athlete ON changes (athlete_id, id);
+"""
+
 #: Ordered migrations (SQL scripts); index i brings a store from version i to i + 1.
 #: Each runs in its own transaction together with its version bump.
-MIGRATIONS: tuple[str, ...] = (_M1, _M2)
+MIGRATIONS: tuple[str, ...] = (_M1, _M2, _M3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -192,6 +223,21 @@ def _now() -> str:
 
 def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _DryRun(Exception):
+    """Rolls a transaction back after it has computed what it would change (``dry_run=True``)."""
+
+    def __init__(self, result):
+        super().__init__("dry run")
+        self.result = result
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a shell command (quoted when needed), for commands shown to the user."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 @dataclass(frozen=True)
@@ -401,9 +447,18 @@ class Store:
 
     # ------------------------------------------------------------------ athletes
     def athlete_id(self, name: str, *, create: bool = False, tz: str | None = None) -> int:
-        """The id of athlete ``name``; created when ``create`` (then ``tz`` is stored)."""
+        """The id of athlete ``name``; created when ``create`` (then ``tz`` is stored).
+
+        An existing athlete without a zone takes ``tz``; one whose stored zone differs is
+        refused with :class:`ConfigError` (the zone changes only through :meth:`set_tz`).
+        """
         row = self.conn.execute("SELECT id, tz FROM athletes WHERE name = ?", (name,)).fetchone()
         if row:
+            if tz and row[1] and row[1] != tz and create:
+                raise ConfigError(
+                    f"{name}'s time zone is {row[1]}, not {tz}; nothing was changed — to change the zone run "
+                    f"'runload athletes set-tz {_shell_word(name)} {tz}'"
+                )
             if tz and row[1] != tz and create:
                 with self.transaction():
                     self.conn.execute("UPDATE athletes SET tz = ? WHERE id = ?", (tz, row[0]))
@@ -424,8 +479,11 @@ class Store:
         """All athletes with their time zone and activity counts."""
         rows = self.conn.execute(
             """SELECT a.name, a.tz,
-                      (SELECT COUNT(*) FROM activities x WHERE x.athlete_id = a.id),
-                      (SELECT COUNT(*) FROM activities x WHERE x.athlete_id = a.id AND x.sport = 'running')
+                      (SELECT COUNT(*) FROM activities x LEFT JOIN corrections c ON c.activity_id = x.id
+                       WHERE x.athlete_id = a.id AND COALESCE(c.deleted, 0) = 0),
+                      (SELECT COUNT(*) FROM activities x LEFT JOIN corrections c ON c.activity_id = x.id
+                       WHERE x.athlete_id = a.id AND COALESCE(c.sport, x.sport) = 'running'
+                       AND COALESCE(c.deleted, 0) = 0 AND COALESCE(c.excluded, 0) = 0)
                FROM athletes a ORDER BY a.name"""
         ).fetchall()
         return [{"name": r[0], "tz": r[1], "activities": r[2], "runs": r[3]} for r in rows]
@@ -674,6 +732,7 @@ class Store:
         """Create a shoe (or update its limits when it exists already)."""
         athlete_id = self.athlete_id(athlete, create=True, tz=tz)
         with self.transaction() as conn:
+            before = _shoe_values(conn, athlete_id, name)
             sid = self._ensure_shoe(conn, athlete_id, name)
             conn.execute(
                 """UPDATE shoes SET start_distance_m = ?, check_at_m = COALESCE(?, check_at_m),
@@ -687,6 +746,8 @@ class Store:
                     "UPDATE activities SET shoe_id = ? WHERE athlete_id = ? AND sport = 'running' AND shoe_id IS NULL",
                     (sid, athlete_id),
                 )
+            self._log(conn, athlete_id, None, "shoes default" if default else "shoes add", "shoe", before,
+                      _shoe_values(conn, athlete_id, name))
 
     def _shoe_id(self, athlete_id: int, name: str) -> int:
         row = self.conn.execute(
@@ -702,13 +763,22 @@ class Store:
     def assign_shoe(self, athlete: str, name: str, from_date: date, to_date: date | None = None) -> int:
         """Give runs on local dates ``from_date``..``to_date`` this shoe; returns how many runs changed.
 
-        Runs whose shoe was set explicitly (``--shoe`` or the file's gear) keep it.
+        See :meth:`reassign_shoe` (which also says from which shoes they moved).
         """
+        return sum(self.reassign_shoe(athlete, name, from_date, to_date).values())
+
+    def reassign_shoe(self, athlete: str, name: str, from_date: date, to_date: date | None = None, *,
+                      command: str = "shoes assign") -> dict[str | None, int]:
+        """Move every run on local dates ``from_date``..``to_date`` to shoe ``name``, whatever set its
+        shoe before (``--shoe``, the file's gear, an earlier assignment, a correction), and remember
+        the period for later imports. Returns ``{previous shoe name or None: runs moved}``; runs already
+        on the shoe are not counted. One transaction; every move is in the change log."""
         athlete_id = self.athlete_id(athlete)
         sid = self._shoe_id(athlete_id, name)
         tz = self.athlete_tz(athlete)
-        frame = self.activities_frame(athlete)
-        changed = 0
+        frame = self.activities_frame(athlete, with_hr=False, include_excluded=True,
+                                      columns=("id", "start_utc", "utc_offset_s", "sport", "shoe"))
+        moved: dict[str | None, int] = {}
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO shoe_assignments (shoe_id, from_date, to_date) VALUES (?, ?, ?)",
@@ -721,19 +791,22 @@ class Store:
                 mask = (frame["sport"] == "running") & (days >= from_date)
                 if to_date:
                     mask &= days <= to_date
-                ids = [int(i) for i in frame.loc[mask, "id"]]
-                for i in ids:
-                    cur = conn.execute(
-                        "UPDATE activities SET shoe_id = ? WHERE id = ? AND shoe_explicit = 0", (sid, i)
-                    )
-                    changed += cur.rowcount
-        return changed
+                for i, before in zip(frame.loc[mask, "id"], frame.loc[mask, "shoe"]):
+                    if before == name:
+                        continue
+                    conn.execute("UPDATE activities SET shoe_id = ?, shoe_explicit = 1 WHERE id = ?", (sid, int(i)))
+                    conn.execute("UPDATE corrections SET shoe_id = NULL WHERE activity_id = ?", (int(i),))
+                    self._log(conn, athlete_id, int(i), command, "shoe", before, name)
+                    moved[before] = moved.get(before, 0) + 1
+        return moved
 
     def retire_shoe(self, athlete: str, name: str, on: date) -> None:
         athlete_id = self.athlete_id(athlete)
         sid = self._shoe_id(athlete_id, name)
         with self.transaction() as conn:
+            before = _shoe_values(conn, athlete_id, name)
             conn.execute("UPDATE shoes SET retired_on = ?, is_default = 0 WHERE id = ?", (on.isoformat(), sid))
+            self._log(conn, athlete_id, None, "shoes retire", "shoe", before, _shoe_values(conn, athlete_id, name))
 
     def shoes_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's shoes: name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default."""
@@ -768,13 +841,20 @@ class Store:
                 "INSERT INTO gaps (athlete_id, from_date, to_date, reason, created_utc) VALUES (?, ?, ?, ?, ?)",
                 (athlete_id, from_date.isoformat(), to_date.isoformat(), reason, _now()),
             )
+            self._log(conn, athlete_id, None, "gaps add", "gap", None,
+                      {"id": cur.lastrowid, "from": from_date.isoformat(), "to": to_date.isoformat(), "reason": reason})
             return cur.lastrowid
 
     def remove_gap(self, athlete: str, gap_id: int) -> None:
         """Delete gap ``gap_id`` of ``athlete``; :class:`NotFound` when the athlete has no such gap."""
         athlete_id = self.athlete_id(athlete)
         with self.transaction() as conn:
+            gap = conn.execute("SELECT from_date, to_date, reason FROM gaps WHERE id = ? AND athlete_id = ?",
+                               (int(gap_id), athlete_id)).fetchone()
             cur = conn.execute("DELETE FROM gaps WHERE id = ? AND athlete_id = ?", (int(gap_id), athlete_id))
+            if gap:
+                self._log(conn, athlete_id, None, f"gaps remove {int(gap_id)}", "gap",
+                          {"id": int(gap_id), "from": gap[0], "to": gap[1], "reason": gap[2]}, None)
         if cur.rowcount == 0:
             known = [str(r[0]) for r in self.conn.execute(
                 "SELECT id FROM gaps WHERE athlete_id = ? ORDER BY id", (athlete_id,))]
@@ -796,6 +876,352 @@ class Store:
             "reason": pd.Series([r[3] if isinstance(r[3], str) else None for r in rows], dtype=object),
         })
 
+    # ------------------------------------------------------------------ corrections by hand
+    #: What ``runload activities set`` may correct: the name of the change-log field for each.
+    CORRECTABLE = ("sport", "distance_m", "shoe", "name")
+
+    def _log(self, conn, athlete_id: int | None, activity_id: int | None, command: str, field: str,
+             old, new) -> None:
+        """Record one change (old -> new, as JSON) in the change log, inside the caller's transaction."""
+        conn.execute(
+            """INSERT INTO changes (changed_utc, athlete_id, activity_id, command, field, old_value, new_value)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (_now(), athlete_id, activity_id, command, field,
+             json.dumps(old, ensure_ascii=False, default=str), json.dumps(new, ensure_ascii=False, default=str)),
+        )
+
+    def _effective(self, conn, activity_id: int, *, deleted_ok: bool = False) -> dict:
+        """One stored activity with its corrections applied (and the imported values under ``original``).
+
+        Raises :class:`NotFound` for an unknown id, and for a deleted one unless ``deleted_ok``.
+        """
+        row = conn.execute(
+            """SELECT x.id, x.athlete_id, a.name, x.sport, x.distance_m, x.name, so.name, x.start_utc,
+                      c.sport, c.distance_m, sc.name, c.name, COALESCE(c.excluded, 0), c.exclude_reason,
+                      COALESCE(c.deleted, 0), x.source_path
+               FROM activities x JOIN athletes a ON a.id = x.athlete_id
+               LEFT JOIN corrections c ON c.activity_id = x.id
+               LEFT JOIN shoes so ON so.id = x.shoe_id LEFT JOIN shoes sc ON sc.id = c.shoe_id
+               WHERE x.id = ?""",
+            (int(activity_id),),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no activity with id {activity_id}; 'runload activities' lists the ids")
+        if row[14] and not deleted_ok:
+            raise NotFound(f"activity {activity_id} was deleted; bring it back with "
+                           f"'runload activities restore {activity_id}'")
+        original = {"sport": row[3], "distance_m": row[4], "name": row[5], "shoe": row[6]}
+        corrected = {"sport": row[8], "distance_m": row[9], "name": row[11], "shoe": row[10]}
+        return {
+            "id": row[0], "athlete_id": row[1], "athlete": row[2], "start_utc": row[7], "source_path": row[15],
+            "original": original, "corrected": {k: v for k, v in corrected.items() if v is not None},
+            "values": {k: corrected[k] if corrected[k] is not None else original[k] for k in original},
+            "excluded": bool(row[12]), "exclude_reason": row[13], "deleted": bool(row[14]),
+        }
+
+    def _ensure_correction(self, conn, athlete_id: int, activity_id: int) -> None:
+        conn.execute("INSERT OR IGNORE INTO corrections (activity_id, athlete_id) VALUES (?, ?)",
+                     (activity_id, athlete_id))
+
+    def exclude_activities(self, ids: Iterable[int], reason: str | None = None, *, exclude: bool = True,
+                           command: str = "activities exclude") -> tuple[list[int], list[int]]:
+        """Exclude (or, with ``exclude=False``, include again) activities by id: an excluded activity
+        stays stored and listed but counts nowhere. All ids are checked first; nothing changes when
+        one is unknown. Returns (ids changed, ids already in that state)."""
+        reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
+        changed, already = [], []
+        with self.transaction() as conn:
+            acts = [self._effective(conn, i) for i in dict.fromkeys(int(i) for i in ids)]
+            for act in acts:
+                if act["excluded"] == exclude:
+                    already.append(act["id"])
+                    continue
+                self._ensure_correction(conn, act["athlete_id"], act["id"])
+                conn.execute("UPDATE corrections SET excluded = ?, exclude_reason = ? WHERE activity_id = ?",
+                             (int(exclude), reason if exclude else None, act["id"]))
+                self._log(conn, act["athlete_id"], act["id"], command, "excluded", act["excluded"], exclude)
+                if exclude and reason:
+                    self._log(conn, act["athlete_id"], act["id"], command, "exclude_reason", None, reason)
+                changed.append(act["id"])
+        return changed, already
+
+    def delete_activities(self, ids: Iterable[int], *, delete: bool = True,
+                          command: str = "activities delete") -> list[dict]:
+        """Delete (or, with ``delete=False``, restore) activities by id.
+
+        A deleted activity leaves every table, listing and rule, but its record stays in the store as
+        a tombstone: its file stays known and a twin from another source is recognised as the same
+        run, so no re-import brings it back; :meth:`delete_activities` with ``delete=False`` does.
+        Returns the activities changed (id, start_utc, sport, distance_m, source_path)."""
+        out = []
+        with self.transaction() as conn:
+            acts = [self._effective(conn, i, deleted_ok=True) for i in dict.fromkeys(int(i) for i in ids)]
+            for act in acts:
+                if act["deleted"] == delete:
+                    if delete:
+                        raise NotFound(f"activity {act['id']} is deleted already")
+                    continue
+                self._ensure_correction(conn, act["athlete_id"], act["id"])
+                conn.execute("UPDATE corrections SET deleted = ? WHERE activity_id = ?", (int(delete), act["id"]))
+                self._log(conn, act["athlete_id"], act["id"], command, "deleted", not delete, delete)
+                out.append({"id": act["id"], "start_utc": act["start_utc"], "sport": act["values"]["sport"],
+                            "distance_m": act["values"]["distance_m"], "source_path": act["source_path"]})
+        return out
+
+    def correct_activity(self, activity_id: int, *, sport: str | None = None, distance_m: float | None = None,
+                         shoe: str | None = None, name: str | None = None,
+                         command: str = "activities set") -> list[tuple[str, object, object]]:
+        """Correct one activity's sport, distance, shoe or name; the imported values stay stored.
+
+        A corrected sport beats sport recognition (also after a re-import of a twin). A value equal to
+        the imported one removes the correction. Returns ``(field, old, new)`` for each value that
+        changed; raises :class:`ConfigError` for a bad sport or distance and :class:`NotFound` for an
+        unknown id or shoe, with nothing changed."""
+        from runload.models import SPORTS
+
+        if sport is not None and sport not in SPORTS:
+            raise ConfigError(f"{sport!r} is not a sport runload knows; use one of: {', '.join(SPORTS)}")
+        if distance_m is not None and not (np.isfinite(distance_m) and 0 < distance_m < 1_000_000):
+            raise ConfigError(f"a distance of {distance_m} m is not plausible; give a positive distance "
+                              "such as 10.2km")
+        if name is not None and not name.strip():
+            raise ConfigError("the name is empty; give the activity a name such as 'Long run'")
+        done = []
+        with self.transaction() as conn:
+            act = self._effective(conn, activity_id)
+            wanted = {"sport": sport, "distance_m": distance_m, "name": name.strip() if name else None, "shoe": shoe}
+            shoe_id = self._shoe_id(act["athlete_id"], shoe) if shoe is not None else None
+            self._ensure_correction(conn, act["athlete_id"], act["id"])
+            columns = {"sport": "sport", "distance_m": "distance_m", "name": "name", "shoe": "shoe_id"}
+            for field in self.CORRECTABLE:
+                new = wanted[field]
+                if new is None or new == act["values"][field]:
+                    continue
+                stored = shoe_id if field == "shoe" else new
+                if new == act["original"][field]:
+                    stored = None  # back to the imported value: no correction left
+                conn.execute(f"UPDATE corrections SET {columns[field]} = ? WHERE activity_id = ?",
+                             (stored, act["id"]))
+                self._log(conn, act["athlete_id"], act["id"], command, field, act["values"][field], new)
+                done.append((field, act["values"][field], new))
+        return done
+
+    def activity_detail(self, activity_id: int) -> dict:
+        """Everything about one activity (also a deleted one): its values with corrections applied,
+        the imported values, its file, notes, the duplicate records dropped for it, and its changes."""
+        act = self._effective(self.conn, activity_id, deleted_ok=True)
+        row = self.conn.execute(
+            """SELECT utc_offset_s, sub_sport, moving_s, elapsed_s, avg_hr_bpm, max_hr_bpm, ascent_m, device, gear,
+                      has_gps, source_format, content_hash, session_index, recovered, notes, imported_utc
+               FROM activities WHERE id = ?""",
+            (act["id"],),
+        ).fetchone()
+        keys = ("utc_offset_s", "sub_sport", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
+                "device", "gear", "has_gps", "source_format", "content_hash", "session_index", "recovered",
+                "notes", "imported_utc")
+        act.update(dict(zip(keys, row)))
+        found = self.conn.execute(
+            "SELECT MIN(import_id) FROM import_files WHERE athlete_id = ? AND content_hash = ? AND outcome = 'imported'",
+            (act["athlete_id"], act["content_hash"])).fetchone()
+        act["import_id"] = found[0] if found else None
+        act["has_gps"] = bool(act["has_gps"])
+        act["notes"] = json.loads(act["notes"]) if act["notes"] else []
+        act["tz"] = self.conn.execute("SELECT tz FROM athletes WHERE id = ?", (act["athlete_id"],)).fetchone()[0]
+        act["duplicates"] = [
+            {"source_path": r[0], "source_format": r[1], "distance_m": r[2], "start_utc": r[3]}
+            for r in self.conn.execute(
+                "SELECT source_path, source_format, distance_m, start_utc FROM duplicates WHERE activity_id = ? "
+                "ORDER BY id", (act["id"],))
+        ]
+        act["changes"] = self.changes(activity_id=act["id"])
+        return act
+
+    def changes(self, *, athlete: str | None = None, activity_id: int | None = None,
+                limit: int | None = None) -> list[dict]:
+        """The change log, newest first: id, changed_utc, athlete, activity_id, command, field, old, new."""
+        where, args = [], []
+        if athlete is not None:
+            where.append("c.athlete_id = ?")
+            args.append(self.athlete_id(athlete))
+        if activity_id is not None:
+            where.append("c.activity_id = ?")
+            args.append(int(activity_id))
+        sql = ("SELECT c.id, c.changed_utc, a.name, c.activity_id, c.command, c.field, c.old_value, c.new_value "
+               "FROM changes c LEFT JOIN athletes a ON a.id = c.athlete_id"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY c.id DESC")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            {"id": r[0], "changed_utc": r[1], "athlete": r[2], "activity_id": r[3], "command": r[4],
+             "field": r[5], "old": json.loads(r[6]) if r[6] is not None else None,
+             "new": json.loads(r[7]) if r[7] is not None else None}
+            for r in self.conn.execute(sql, args)
+        ]
+
+    # ------------------------------------------------------------------ imports: list and undo
+    def imports(self, athlete: str | None = None) -> list[dict]:
+        """The import log, oldest first, with the activities each import added that are still stored."""
+        args: list = []
+        where = ""
+        if athlete is not None:
+            where = " WHERE i.athlete_id = ?"
+            args.append(self.athlete_id(athlete))
+        rows = self.conn.execute(
+            f"""SELECT i.id, a.name, i.started_utc, i.finished_utc, i.paths, i.imported, i.duplicates,
+                       i.other_sports, i.skipped, i.known
+                FROM imports i LEFT JOIN athletes a ON a.id = i.athlete_id{where} ORDER BY i.id""",
+            args,
+        ).fetchall()
+        return [
+            {"id": r[0], "athlete": r[1], "started_utc": r[2], "finished_utc": r[3], "paths": json.loads(r[4]),
+             "imported": r[5], "duplicates": r[6], "other_sports": r[7], "skipped": r[8], "unchanged": r[9]}
+            for r in rows
+        ]
+
+    @staticmethod
+    def _added_by_import(conn, athlete_id: int, import_id: int) -> list[int]:
+        """The ids of the stored activities that import ``import_id`` added.
+
+        An activity was added by the earliest import that logged one of its files as imported: the file
+        it holds now, or the earlier copy it replaced (kept in ``duplicates``). So a record that a later
+        import replaced with a richer copy still belongs to the import that first brought it."""
+        return [r[0] for r in conn.execute(
+            """SELECT x.id FROM activities x WHERE x.athlete_id = ? AND (
+                   SELECT MIN(f.import_id) FROM import_files f
+                   WHERE f.athlete_id = x.athlete_id AND f.outcome = 'imported' AND (
+                       f.content_hash = x.content_hash OR f.content_hash IN (
+                           SELECT d.content_hash FROM duplicates d WHERE d.activity_id = x.id))
+               ) = ? ORDER BY x.id""",
+            (athlete_id, import_id))]
+
+    def undo_import(self, import_id: int, *, dry_run: bool = False, command: str = "imports undo") -> dict:
+        """Remove what import ``import_id`` added: its activities (with their corrections), the duplicate
+        records its files left, the shoes it created that no other activity uses, and its file log, so
+        its files can be imported again. An earlier record this import replaced with a richer copy stays
+        (counted under ``kept_replaced``). With ``dry_run`` nothing changes. One transaction."""
+        row = self.conn.execute("SELECT athlete_id, started_utc, finished_utc, paths FROM imports WHERE id = ?",
+                                (int(import_id),)).fetchone()
+        if row is None:
+            known = [str(r[0]) for r in self.conn.execute("SELECT id FROM imports ORDER BY id")]
+            raise NotFound(f"no import with id {import_id} (import ids: {', '.join(known) or 'none yet'}); "
+                           "see 'runload imports'")
+        athlete_id, started, finished, paths = row
+        try:
+            with self.transaction() as conn:
+                acts = self._added_by_import(conn, athlete_id, int(import_id))
+                marks = ",".join("?" * len(acts))
+                hashes = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT content_hash FROM import_files WHERE import_id = ? AND content_hash IS NOT NULL "
+                    "AND outcome IN ('imported', 'duplicate')", (import_id,))]
+                hmarks = ",".join("?" * len(hashes))
+                kept_replaced = conn.execute(
+                    f"SELECT COUNT(*) FROM activities WHERE athlete_id = ? AND content_hash IN ({hmarks})",
+                    (athlete_id, *hashes)).fetchone()[0] - len(acts) if hashes else 0
+                # files of other imports that were dropped as duplicates of these activities: forget them too,
+                # so they can be imported again now that the activity they duplicated is gone
+                orphan_hashes = [r[0] for r in conn.execute(
+                    f"SELECT DISTINCT content_hash FROM duplicates WHERE activity_id IN ({marks})", acts)] if acts else []
+                shoe_ids = [r[0] for r in conn.execute(
+                    "SELECT id FROM shoes WHERE athlete_id = ? AND created_utc >= ? AND created_utc <= ?",
+                    (athlete_id, started, finished or _now()))]
+                files = conn.execute("SELECT COUNT(*) FROM import_files WHERE import_id = ?", (import_id,)).fetchone()[0]
+                if acts:
+                    conn.execute(f"DELETE FROM duplicates WHERE activity_id IN ({marks})", acts)
+                    conn.execute(f"DELETE FROM corrections WHERE activity_id IN ({marks})", acts)
+                    conn.execute(f"DELETE FROM changes WHERE activity_id IN ({marks})", acts)
+                    conn.execute(f"DELETE FROM activities WHERE id IN ({marks})", acts)
+                if hashes:
+                    conn.execute(f"DELETE FROM duplicates WHERE athlete_id = ? AND content_hash IN ({hmarks})",
+                                 (athlete_id, *hashes))
+                if orphan_hashes:
+                    omarks = ",".join("?" * len(orphan_hashes))
+                    conn.execute(f"DELETE FROM import_files WHERE athlete_id = ? AND content_hash IN ({omarks})",
+                                 (athlete_id, *orphan_hashes))
+                conn.execute("DELETE FROM import_files WHERE import_id = ?", (import_id,))
+                removed_shoes = []
+                for sid in shoe_ids:
+                    used = conn.execute(
+                        "SELECT (SELECT COUNT(*) FROM activities WHERE shoe_id = ?) + "
+                        "(SELECT COUNT(*) FROM corrections WHERE shoe_id = ?) + "
+                        "(SELECT COUNT(*) FROM shoe_assignments WHERE shoe_id = ?)", (sid, sid, sid)).fetchone()[0]
+                    if not used:
+                        removed_shoes.append(conn.execute("SELECT name FROM shoes WHERE id = ?", (sid,)).fetchone()[0])
+                        conn.execute("DELETE FROM shoes WHERE id = ?", (sid,))
+                conn.execute("DELETE FROM imports WHERE id = ?", (import_id,))
+                summary = {"import_id": int(import_id), "paths": json.loads(paths), "activities": len(acts),
+                           "activity_ids": acts, "files": files, "shoes": removed_shoes,
+                           "kept_replaced": kept_replaced, "forgotten_duplicate_files": len(orphan_hashes)}
+                self._log(conn, athlete_id, None, command, "import", summary, None)
+                if dry_run:
+                    raise _DryRun(summary)
+        except _DryRun as dry:
+            return dry.result
+        return summary
+
+    # ------------------------------------------------------------------ athletes: rename, remove, zone
+    def rename_athlete(self, old: str, new: str, *, command: str = "athletes rename") -> None:
+        """Rename athlete ``old`` to ``new``; :class:`ConfigError` when ``new`` is empty or taken."""
+        new = new.strip()
+        if not new:
+            raise ConfigError("the new name is empty; give a name such as 'alex'")
+        with self.transaction() as conn:
+            athlete_id = self.athlete_id(old)
+            if new != old and conn.execute("SELECT 1 FROM athletes WHERE name = ?", (new,)).fetchone():
+                raise ConfigError(f"the name {new!r} is taken by another athlete; choose another name")
+            if new != old:
+                conn.execute("UPDATE athletes SET name = ? WHERE id = ?", (new, athlete_id))
+                self._log(conn, athlete_id, None, command, "athlete", old, new)
+
+    def remove_athlete(self, name: str, *, dry_run: bool = False, command: str = "athletes remove") -> dict:
+        """Remove athlete ``name`` and everything that is theirs (activities, corrections, duplicates,
+        shoes and their assignments, gaps, imports and their file log, change log). Returns the counts
+        removed; with ``dry_run`` nothing changes."""
+        try:
+            with self.transaction() as conn:
+                athlete_id = self.athlete_id(name)
+                counts = {}
+                for table in ("activities", "shoes", "gaps", "imports", "corrections", "duplicates", "import_files",
+                              "changes"):
+                    counts[table] = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE athlete_id = ?",
+                                                 (athlete_id,)).fetchone()[0]
+                conn.execute("DELETE FROM changes WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM corrections WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM duplicates WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM activities WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM shoe_assignments WHERE shoe_id IN (SELECT id FROM shoes WHERE athlete_id = ?)",
+                             (athlete_id,))
+                conn.execute("DELETE FROM shoes WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM gaps WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM import_files WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM imports WHERE athlete_id = ?", (athlete_id,))
+                conn.execute("DELETE FROM athletes WHERE id = ?", (athlete_id,))
+                # the removal itself is logged without the athlete's id: no row of theirs remains
+                self._log(conn, None, None, command, "athlete", name, None)
+                if dry_run:
+                    raise _DryRun(counts)
+        except _DryRun as dry:
+            return dry.result
+        return counts
+
+    def set_tz(self, name: str, tz: str, *, dry_run: bool = False, command: str = "athletes set-tz") -> dict:
+        """Set athlete ``name``'s time zone (an IANA name). Returns the old zone and how many stored
+        activities change their local date; with ``dry_run`` nothing changes."""
+        from runload.tables import check_timezone, local_dates
+
+        check_timezone(tz)
+        old = self.athlete_tz(name)
+        frame = self.activities_frame(name, with_hr=False, include_excluded=True,
+                                      columns=("id", "start_utc", "utc_offset_s"))
+        moved = int((local_dates(frame, old) != local_dates(frame, tz)).sum()) if not frame.empty else 0
+        result = {"athlete": name, "old_tz": old, "new_tz": tz, "activities": len(frame), "date_changes": moved}
+        if dry_run or old == tz:
+            return result
+        with self.transaction() as conn:
+            athlete_id = self.athlete_id(name)
+            conn.execute("UPDATE athletes SET tz = ? WHERE id = ?", (tz, athlete_id))
+            self._log(conn, athlete_id, None, command, "tz", old, tz)
+        return result
+
     # ------------------------------------------------------------------ reading
     ACTIVITY_COLUMNS = (
         "id", "start_utc", "utc_offset_s", "sport", "sub_sport", "distance_m", "moving_s", "elapsed_s",
@@ -805,17 +1231,26 @@ class Store:
 
     #: The SQL expression of each column of :meth:`activities_frame`.
     _ACTIVITY_SQL = {
-        "id": "x.id", "start_utc": "x.start_unix", "utc_offset_s": "x.utc_offset_s", "sport": "x.sport",
-        "sub_sport": "x.sub_sport", "distance_m": "x.distance_m", "moving_s": "x.moving_s",
+        "id": "x.id", "start_utc": "x.start_unix", "utc_offset_s": "x.utc_offset_s",
+        "sport": "COALESCE(c.sport, x.sport)",
+        "sub_sport": "CASE WHEN c.sport IS NULL THEN x.sub_sport END",  # a corrected sport drops the sub-sport
+        "distance_m": "COALESCE(c.distance_m, x.distance_m)", "moving_s": "x.moving_s",
         "elapsed_s": "x.elapsed_s", "avg_hr_bpm": "x.avg_hr_bpm", "max_hr_bpm": "x.max_hr_bpm",
-        "ascent_m": "x.ascent_m", "device": "x.device", "name": "x.name", "gear": "x.gear",
+        "ascent_m": "x.ascent_m", "device": "x.device", "name": "COALESCE(c.name, x.name)", "gear": "x.gear",
         "has_gps": "x.has_gps", "hr_seconds_by_bpm": "x.hr_seconds_by_bpm", "source_format": "x.source_format",
         "source_path": "x.source_path", "recovered": "x.recovered", "notes": "x.notes", "shoe": "s.name",
+        # not in ACTIVITY_COLUMNS (ask for them by name): the state set by hand
+        "excluded": "COALESCE(c.excluded, 0)", "exclude_reason": "c.exclude_reason",
+        "corrected": "(c.sport IS NOT NULL OR c.distance_m IS NOT NULL OR c.shoe_id IS NOT NULL OR c.name IS NOT NULL)",
     }
 
     def activities_frame(self, athlete: str, *, with_hr: bool = True, columns: Iterable[str] | None = None,
-                         sports: Iterable[str] | None = None) -> pd.DataFrame:
-        """All stored activities of ``athlete``, oldest first, as a DataFrame.
+                         sports: Iterable[str] | None = None, include_excluded: bool = False) -> pd.DataFrame:
+        """All counted activities of ``athlete``, oldest first, as a DataFrame.
+
+        Corrections made by hand are applied (sport, distance, shoe, name); deleted activities are
+        left out, and so are excluded ones unless ``include_excluded`` (for listings, which mark them).
+        Every table, rule, shoe total, report and summary reads activities through this method.
 
         ``start_utc`` is datetime64[ns, UTC]; numeric columns are float64 with NaN
         for missing values; optional text is None when missing; ``hr_seconds_by_bpm``
@@ -831,13 +1266,17 @@ class Store:
         select = ", ".join(
             "NULL" if c == "hr_seconds_by_bpm" and not with_hr else self._ACTIVITY_SQL[c] for c in cols
         )
-        join = " LEFT JOIN shoes s ON s.id = x.shoe_id" if "shoe" in cols else ""
+        join = " LEFT JOIN corrections c ON c.activity_id = x.id"
+        if "shoe" in cols:
+            join += " LEFT JOIN shoes s ON s.id = COALESCE(c.shoe_id, x.shoe_id)"
         # a start pandas cannot hold (a store written before the plausibility check at import, or edited by
         # hand) must not make every read command fail: such rows are left out of the frame
         where, args = "x.athlete_id = ? AND x.start_unix BETWEEN ? AND ?", [athlete_id, *_READABLE_START_UNIX]
+        where += (" AND (c.activity_id IS NULL OR c.deleted = 0)" if include_excluded
+                  else " AND (c.activity_id IS NULL OR (c.deleted = 0 AND c.excluded = 0))")
         if sports is not None:
             sports = list(sports)
-            where += f" AND x.sport IN ({', '.join('?' * len(sports))})"
+            where += f" AND COALESCE(c.sport, x.sport) IN ({', '.join('?' * len(sports))})"
             args += sports
         rows = self.conn.execute(
             f"SELECT {select} FROM activities x{join} WHERE {where} ORDER BY x.start_unix, x.id", args
@@ -917,7 +1356,7 @@ def _activity_column(name: str, values: tuple):
         if bad.any():
             column = np.where(bad, np.nan, column)
         return column
-    if name == "has_gps":
+    if name in ("has_gps", "excluded", "corrected"):
         return np.array([bool(v) for v in values], dtype=bool)
     if name in _REQUIRED_TEXT_COLUMNS:
         return pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="str")
@@ -1042,6 +1481,14 @@ def _local_day(conn, athlete_id: int, start_utc: datetime, utc_offset_s: int | N
     from datetime import timedelta
 
     return (start_utc + timedelta(seconds=utc_offset_s or 0)).date().isoformat()
+
+
+def _shoe_values(conn, athlete_id: int, name: str) -> dict | None:
+    """A shoe's stored values for the change log (None when there is no such shoe)."""
+    row = conn.execute("SELECT name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default FROM shoes "
+                       "WHERE athlete_id = ? AND name = ?", (athlete_id, name.strip())).fetchone()
+    keys = ("name", "start_distance_m", "check_at_m", "retire_at_m", "retired_on", "default")
+    return dict(zip(keys, row[:5] + (bool(row[5]),))) if row else None
 
 
 def _looks_like_sqlite(p: Path) -> bool:

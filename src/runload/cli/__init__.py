@@ -100,4 +100,4 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None) -> Non
 
 
 # the command modules register their commands on ``cli`` when imported
-from runload.cli import analysis, gaps, imports, reports  # noqa: E402,F401
+from runload.cli import analysis, gaps, imports, log, reports  # noqa: E402,F401

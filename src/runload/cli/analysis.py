@@ -274,7 +274,8 @@ def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
 def shoes_assign(ctx, name, athlete, from_, to):
     """Wear shoe NAME on the runs of these dates (and later imports in that range).
 
-    Runs whose shoe came from --shoe or from the file's own gear keep it.
+    Every run of the period moves to NAME, whatever set its shoe before (--shoe on import,
+    the file's own gear, an earlier assignment or a correction); says how many moved from which shoe.
     """
     first = parse_date(from_, "--from")
     last = parse_date(to, "--to")
@@ -282,9 +283,14 @@ def shoes_assign(ctx, name, athlete, from_, to):
         raise click.BadParameter("--to is before --from", param_hint="--to")
     with open_store(ctx, write=True) as store:
         (athlete,) = pick_athletes(store, athlete)
-        changed = store.assign_shoe(athlete, name, first, last)
+        moved = store.reassign_shoe(athlete, name, first, last, command=f"shoes assign {name!r} --from {first}"
+                                    + (f" --to {last}" if last else ""))
+    changed = sum(moved.values())
+    origin = ", ".join(f"{n} from {'no shoe' if s is None else s}" for s, n in
+                       sorted(moved.items(), key=lambda kv: (-kv[1], kv[0] or "")))
     click.echo(f"{name}: assigned to {changed} run{'s' if changed != 1 else ''} from {first}"
-               + (f" to {last}" if last else " on") + ".")
+               + (f" to {last}" if last else " on") + (f" ({origin})" if origin else
+                                                     " (no run of that period was on another shoe)") + ".")
 
 
 @shoes_group.command("retire")

@@ -1,8 +1,9 @@
-"""``runload import``, ``weeks``, ``activities`` and ``athletes``."""
+"""``runload import`` and ``weeks`` (``activities``, ``imports`` and ``athletes``: :mod:`runload.cli.log`)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -14,6 +15,7 @@ from runload.cli.common import (
     as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date, pick_athletes,
     resolve_settings, units_option,
 )
+from runload.errors import ConfigError, RunloadError
 from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
 from runload.units import fmt_duration, m_to, to_m
@@ -42,11 +44,12 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet, show_known_skips
     once. Each bad file is skipped with a reason and the rest goes on.
     """
     tables.check_timezone(tz)
+    for p in paths:  # a mistyped path is named before anything else
+        if not os.path.exists(p):
+            raise RunloadError(f"{p}: no such file or folder")
     store = open_store(ctx, write=True)
     with store:
-        if athlete is None:
-            names = store.athlete_names()
-            athlete = names[0] if len(names) == 1 else "me"
+        athlete = import_athlete(ctx, store, athlete)
         show_progress = fmt == "text" and not quiet and sys.stderr.isatty()
         if show_progress:
             with _Progress(count_files(paths)) as progress:
@@ -65,6 +68,34 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet, show_known_skips
         ctx.exit(EXIT_NO_ACTIVITY_FILES)
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
+
+
+def import_athlete(ctx, store, athlete: str | None) -> str:
+    """The athlete an import is for: --athlete, else $RUNLOAD_ATHLETE, else the config's
+    ``[cli] default_athlete``; never a guess (another runner's files would join someone's log)."""
+    from runload.cli.common import load_config
+
+    if athlete:
+        return athlete
+    athlete = os.environ.get("RUNLOAD_ATHLETE", "").strip()
+    if athlete:
+        return athlete
+    cli_section = load_config(ctx).sections.get("cli", {})
+    athlete = cli_section.get("default_athlete") if isinstance(cli_section, dict) else None
+    if isinstance(athlete, str) and athlete.strip():
+        return athlete.strip()
+    names = store.athlete_names()
+    raise ConfigError(
+        "whose activities are these? give --athlete NAME (or set RUNLOAD_ATHLETE, or default_athlete under [cli] "
+        f"in the config); athletes in the store: {', '.join(names) if names else 'none yet'}"
+    )
+
+
+# import never guesses: its --athlete falls back differently from the read commands' "the only one"
+for _param in import_cmd.params:
+    if _param.name == "athlete":
+        _param.help = ("Whose activities (created if new). Default: $RUNLOAD_ATHLETE, else default_athlete under "
+                       "[cli] in the config; never guessed.")
 
 
 class _Progress:
@@ -243,74 +274,3 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
         click.echo("\n".join(outputs).rstrip("\n"))
     else:
         emit_records(records, fmt)
-
-
-@cli.command("activities")
-@athlete_option
-@units_option
-@click.option("--runs-only", is_flag=True, help="Only runs (default: every sport, marked).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown"]), default="table",
-              show_default=True)
-@click.option("--last", "last_n", type=click.IntRange(1, None), metavar="N", help="Only the last N activities.")
-@click.pass_context
-def activities_cmd(ctx, athlete, units, runs_only, fmt, last_n):
-    """List stored activities: local date and time, sport, distance, time, source."""
-    with open_store(ctx) as store:
-        (name,) = pick_athletes(store, athlete)
-        settings = resolve_settings(store, name, load_config(ctx), None, units)
-        tz, units = settings.tz, settings.units
-        acts = store.activities_frame(name, with_hr=False)
-    if runs_only:
-        acts = acts[acts["sport"] == "running"]
-    if last_n:
-        acts = acts.tail(last_n)
-    rows = []
-    if not acts.empty:
-        local = pd.to_datetime(acts["start_utc"], utc=True)
-        local = local.dt.tz_convert(tz) if tz else local
-        for (_, a), start in zip(acts.iterrows(), local):
-            sport = a["sport"] + (f"/{a['sub_sport']}" if a["sub_sport"] else "")
-            rows.append({
-                "id": int(a["id"]),
-                "local_start": start.strftime("%Y-%m-%d %H:%M"),
-                "start_utc": a["start_utc"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "sport": sport,
-                "counted": a["sport"] == "running",
-                f"distance_{units}": None if pd.isna(a["distance_m"]) else round(m_to(a["distance_m"], units), 3),
-                "moving_s": None if pd.isna(a["moving_s"]) else round(a["moving_s"], 1),
-                "avg_hr_bpm": None if pd.isna(a["avg_hr_bpm"]) else round(a["avg_hr_bpm"], 1),
-                "shoe": a["shoe"],
-                "notes": "; ".join(a["notes"] + ([a["recovered"]] if a["recovered"] else [])),
-                "source": a["source_path"],
-            })
-    cols = [
-        Column("local_start", "start (local)", align="left"),
-        Column("sport", "sport", align="left"),
-        Column(f"distance_{units}", units, lambda v: f"{v:.2f}"),
-        Column("moving_s", "moving", fmt_duration),
-        Column("avg_hr_bpm", "avg HR", lambda v: f"{v:.0f}"),
-        Column("shoe", "shoe", align="left"),
-        Column("notes", "notes", align="left"),
-    ]
-    if fmt in ("csv", "json"):
-        cols = [Column(k, k) for k in (rows[0].keys() if rows else
-                ["id", "local_start", "start_utc", "sport", "counted", f"distance_{units}", "moving_s",
-                 "avg_hr_bpm", "shoe", "notes", "source"])]
-    if not rows and fmt in ("table", "markdown"):
-        click.echo(f"{name}: no activities stored.")
-        return
-    click.echo(render(rows, cols, fmt, title=f"{name}: {len(rows)} activities" if fmt == "table" else None)
-               .rstrip("\n"))
-
-
-@cli.command("athletes")
-@click.pass_context
-def athletes_cmd(ctx):
-    """List the athletes in the store with their time zone and activity counts."""
-    with open_store(ctx) as store:
-        rows = store.athletes()
-    if not rows:
-        click.echo("No athletes yet; import activities with 'runload import PATH --athlete NAME'.")
-        return
-    click.echo(render(rows, [Column("name", "athlete", align="left"), Column("tz", "time zone", align="left"),
-                             Column("activities", "activities"), Column("runs", "runs")]).rstrip("\n"))
