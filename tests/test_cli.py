@@ -61,7 +61,7 @@ def test_import_prints_a_summary_and_weeks_a_table(tmp_path, season):
     today = json.loads(invoke(db, "weeks", "--format", "json").stdout)
     assert today[-1]["status"] == "no data" and today[-1]["rest_days"] is None and today[-1]["change_pct"] is None
     acts = invoke(db, "activities", "--format", "json").stdout
-    sports = [a["sport"] for a in json.loads(acts)]
+    sports = [a["sport_code"] for a in json.loads(acts)]
     assert sports.count("cycling") == 1 and len(sports) == 14
 
 
