@@ -60,14 +60,14 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     a team overview: one row per athlete linked to that athlete's section.
     Every flag is a training-load risk flag, not a diagnosis.
     """
-    from runload.report.data import collect
+    from runload.report.data import collect_team
     from runload.report.html import render_report
 
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        athletes = [collect(store, n, as_of=as_of_date, config=cfg) for n in names]
+        athletes = collect_team(store, names, as_of=as_of_date, config=cfg)  # one team date for all
     page = render_report(athletes, units=units, weeks=weeks, team=all_athletes or len(athletes) > 1)
     _write_atomic(Path(out), page)
     total = sum(len(a.findings) for a in athletes)
