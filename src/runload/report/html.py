@@ -61,7 +61,8 @@ img.chart{display:block;width:100%;max-width:1000px;height:auto;margin:.2rem 0 1
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(10.5rem,1fr));gap:.6rem 1.4rem;margin:.6rem 0}
 .facts b{display:block;font-size:1.15rem}
 a{color:#0072B2}.top{font-size:.8rem;float:right;font-weight:normal}
-.d{white-space:nowrap}.path{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}
+.d{white-space:nowrap}.path{font-family:ui-monospace,monospace;font-size:.92em;overflow-wrap:anywhere}
+td .note{font-size:.92em}
 ol.findings{list-style:none;padding:0;margin:.4rem 0 1rem}
 .finding{border-left:4px solid #56B4E9;padding:.35rem .7rem;margin:0 0 .7rem;background:#fafafa}
 .finding.f-alert{border-color:#D55E00}.finding.f-warning{border-color:#E69F00}
@@ -69,11 +70,11 @@ ol.findings{list-style:none;padding:0;margin:.4rem 0 1rem}
 .finding .rule{font-weight:600}.finding .nums{font-variant-numeric:tabular-nums}
 .finding .msg{margin:.3rem 0;max-width:48rem}
 .finding .how{color:#555;font-size:.82rem;margin:.2rem 0;max-width:48rem}
-table.triage{width:100%}
+table.triage{width:100%}table.triage td:nth-child(3){min-width:15rem}
 table.triage ul{margin:0;padding-left:1.1rem}table.triage li{margin:.1rem 0}
 .stale{color:#B34700;font-weight:600}
 .chartblock{margin:0}
-@media (max-width:719px){
+@media screen and (max-width:719px){
 body{padding:.75rem}
 h1{font-size:1.35rem}h2{font-size:1.2rem}
 img.chart{max-width:560px}
@@ -151,6 +152,10 @@ def _sev_badge(sev: str) -> str:
     return f'<span class="sev sev-{e(sev)}">{e(sev)}</span>'
 
 
+#: Columns of dates, never broken across lines.
+_DATE_HEADERS = frozenset({"date", "from", "to", "week", "first use", "last use", "start (UTC)"})
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], num_cols: Sequence[int] = (),
            cls: str = "", part: str | None = None) -> str:
     """An HTML table in a box that scrolls sideways by itself when the screen is too narrow
@@ -159,10 +164,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], num_cols: Sequ
     With ``cls="cards"`` a narrow screen shows each row as a card, every cell
     labelled with its column's header.
     """
-    head = "".join(f'<th{" class=num" if i in num_cols else ""}>{e(h)}</th>' for i, h in enumerate(headers))
+    classes = ["num" if i in num_cols else "d" if h in _DATE_HEADERS else "" for i, h in enumerate(headers)]
+    attr = [f' class="{c}"' if c else "" for c in classes]
+    head = "".join(f"<th{attr[i]}>{e(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f'<td{" class=num" if i in num_cols else ""} data-label="{e(headers[i])}">{c}</td>'
-                         for i, c in enumerate(r)) + "</tr>"
+        "<tr>" + "".join(f'<td{attr[i]} data-label="{e(headers[i])}">{c}</td>' for i, c in enumerate(r)) + "</tr>"
         for r in rows
     )
     attrs = (f' class="{e(cls)}"' if cls else "")
