@@ -100,7 +100,7 @@ section.athlete{break-before:page;page-break-before:always}
 .chartblock,.finding,tr,.facts,.disclaimer{break-inside:avoid;page-break-inside:avoid}
 thead{display:table-header-group}
 .tablewrap{overflow:visible}
-table{font-size:8.5pt;width:100%}
+table{font-size:8.5pt;width:100%}table.triage td:nth-child(3){min-width:11rem}
 img.chart{max-width:100%}
 .sev,.finding{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
