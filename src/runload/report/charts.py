@@ -127,6 +127,9 @@ __all__ = [
     "acwr_chart",
     "shoe_wear",
     "pmc_chart",
+    "athlete_chart",
+    "KINDS",
+    "LAYOUTS",
     "save",
     "to_svg",
     "to_png_bytes",
@@ -603,6 +606,51 @@ def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | 
     return fig
 
 
+# --------------------------------------------------------------------------- one athlete
+
+#: The kinds of chart ``runload chart`` draws, in the order the report shows them.
+KINDS = ("weekly", "calendar", "acwr", "shoes", "fitness")
+
+
+def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layout: str = "wide",
+                  title: str | None = None) -> Figure:
+    """One chart of an athlete's log (a :class:`runload.report.data.AthleteData`) over the last
+    ``weeks`` ISO weeks up to its as-of date, as the report draws it.
+
+    ``title`` None keeps each chart's own title; "" draws none (the report's
+    headings name the charts).
+    """
+    from datetime import timedelta
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown chart {kind!r}; use one of {', '.join(KINDS)}")
+    cfg = data.config
+    start = pd.Timestamp(data.as_of - timedelta(days=data.as_of.weekday()) - timedelta(weeks=weeks - 1))
+
+    def since(frame):
+        return frame[frame.index >= start] if frame is not None and len(frame) else frame
+
+    if kind == "weekly":
+        from runload.report.data import findings_overlapping
+
+        findings = findings_overlapping(data.findings, start.date(), data.as_of, data.as_of)
+        return weekly_distance(since(data.weekly), units, flagged=findings,
+                               max_increase_ratio=getattr(cfg, "max_weekly_increase_ratio", 0.10), title=title,
+                               layout=layout)
+    if kind == "calendar":
+        return calendar_heatmap(since(data.daily), units, getattr(cfg, "max_consecutive_run_days", 6),
+                                title=title, layout=layout)
+    if kind == "acwr":
+        band = (getattr(cfg, "acwr_low_below", 0.8), getattr(cfg, "acwr_elevated_above", 1.3))
+        return acwr_chart(since(data.acwr), data.acwr_method, band=band,
+                          high_from=getattr(cfg, "acwr_high_from", 1.5), title=title, layout=layout)
+    if kind == "shoes":
+        return shoe_wear(data.shoe_status, units, getattr(cfg, "shoe_check_distance_m", SHOE_CHECK_M),
+                         getattr(cfg, "shoe_retire_distance_m", SHOE_RETIRE_M), title=title, layout=layout)
+    return pmc_chart(since(getattr(data.analysis, "pmc", None)), getattr(data.analysis, "pmc_note", None),
+                     title=title, layout=layout)
+
+
 # --------------------------------------------------------------------------- output
 
 def save(fig: Figure, path: str | Path) -> Path:
@@ -611,8 +659,9 @@ def save(fig: Figure, path: str | Path) -> Path:
     suffix = p.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"cannot save a chart as {suffix or 'a file without suffix'}; use .png or .svg")
-    fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
-                metadata={"Date": None} if suffix == ".svg" else None)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text: smaller, searchable
+        fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
+                    metadata={"Date": None} if suffix == ".svg" else None)
     return p
 
 

@@ -389,18 +389,15 @@ def athlete_section(index: int, data: AthleteData, units: str, weeks: int, row: 
     """One athlete: facts, findings, weekly table, charts, shoes, recent runs, data quality (in that order)."""
     cfg = data.config
     start = data.as_of - timedelta(days=data.as_of.weekday()) - timedelta(weeks=weeks - 1)
-    weekly, daily, acwr = _window(data.weekly, start), _window(data.daily, start), _window(data.acwr, start)
+    weekly = _window(data.weekly, start)
     pmc = _window(getattr(data.analysis, "pmc", None), start)
     findings = findings_overlapping(data.findings, start, data.as_of, data.as_of)
     row = row or team_row(data, units, index)
     last = row.last_week
     value, status, _ = data.latest_acwr()
-    method = data.acwr_method
     label = acwr_method_label(cfg)
     counts = severity_counts(findings)
     anchor = athlete_anchor(index, data.name)
-    ratio = getattr(cfg, "max_weekly_increase_ratio", 0.10)
-    band = (getattr(cfg, "acwr_low_below", 0.8), getattr(cfg, "acwr_elevated_above", 1.3))
     stale = row.newest is None or (row.no_data_days or 0) >= 7
     out = [f'<section class="athlete" id="{anchor}"><h2 data-part="athlete">{e(data.name)} '
            '<a class=top href="#top">back to top</a></h2>']
@@ -421,28 +418,21 @@ def athlete_section(index: int, data: AthleteData, units: str, weeks: int, row: 
     out.append(f'<div data-part="findings"><h3 id="{anchor}-findings">Findings</h3>'
                + _findings_list(findings, units, data.as_of) + "</div>")
     out.append("<h3>Weekly table</h3>" + _weekly_table(weekly, units))
-    out.append(_chart_block("chart-weekly", "Weekly distance", _chart(
-        lambda lay: charts.weekly_distance(weekly, units, flagged=findings, max_increase_ratio=ratio, title="",
-                                           layout=lay),
-        f"Weekly running distance of {data.name} in {units}")))
-    out.append(_chart_block("chart-calendar", f"Calendar of daily distance ({e(units)}; grey: rest day)", _chart(
-        lambda lay: charts.calendar_heatmap(daily, units, getattr(cfg, "max_consecutive_run_days", 6), title="",
-                                            layout=lay),
-        f"Daily running calendar of {data.name}")))
-    out.append(_chart_block("chart-acwr", f"Acute:chronic workload ratio ({e(label)})", _chart(
-        lambda lay: charts.acwr_chart(acwr, method, band=band, high_from=getattr(cfg, "acwr_high_from", 1.5),
-                                      title="", layout=lay),
-        f"Acute:chronic ratio of {data.name}, method {label}")))
-    check_m = getattr(cfg, "shoe_check_distance_m", charts.SHOE_CHECK_M)
-    retire_m = getattr(cfg, "shoe_retire_distance_m", charts.SHOE_RETIRE_M)
-    out.append(_chart_block("chart-shoes", "Shoes (wear is a maintenance reminder, not an injury threshold)", _chart(
-        lambda lay: charts.shoe_wear(data.shoe_status, units, check_m, retire_m, title="", layout=lay),
-        f"Shoe wear of {data.name}")))
+    def chart(kind: str, alt: str) -> str:
+        return _chart(lambda lay: charts.athlete_chart(kind, data, units, weeks, layout=lay, title=""), alt)
+
+    out.append(_chart_block("chart-weekly", "Weekly distance",
+                            chart("weekly", f"Weekly running distance of {data.name} in {units}")))
+    out.append(_chart_block("chart-calendar", f"Calendar of daily distance ({e(units)}; grey: rest day)",
+                            chart("calendar", f"Daily running calendar of {data.name}")))
+    out.append(_chart_block("chart-acwr", f"Acute:chronic workload ratio ({e(label)})",
+                            chart("acwr", f"Acute:chronic ratio of {data.name}, method {label}")))
+    out.append(_chart_block("chart-shoes", "Shoes (wear is a maintenance reminder, not an injury threshold)",
+                            chart("shoes", f"Shoe wear of {data.name}")))
     out.append(_shoe_table(data.shoe_status, units))
     note = getattr(data.analysis, "pmc_note", None)
     if pmc is not None and len(pmc):
-        body = _chart(lambda lay: charts.pmc_chart(pmc, note, title="", layout=lay),
-                      f"Fitness, fatigue and form of {data.name}")
+        body = chart("fitness", f"Fitness, fatigue and form of {data.name}")
         if note:
             body += f"<p class=note>Load: {e(note)}. Display only, no risk flags.</p>"
     else:
