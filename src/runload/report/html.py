@@ -5,8 +5,19 @@
   loaded as an image never runs scripts).
 * Every text that comes from a file or a user (athlete, activity, shoe names,
   notes, file paths, skip reasons) goes through :func:`html.escape`.
-* With several athletes the page starts with the coach's team overview: one
-  row per athlete, linked to that athlete's section.
+* With several athletes the page starts with the coach's team overview, all
+  athletes judged on one team date: one row per athlete, most severe first,
+  with the reasons in words and numbers, shoes due and how old the newest
+  data is (:func:`runload.report.data.team_rows`); the athletes' sections
+  follow in the same order.
+* One page for a phone, a laptop and paper: each chart comes in a narrow
+  layout (screens below 720 px, chosen by ``<picture>``) and a wide one
+  (larger screens and print), with labels of at least 9 px as shown; wide
+  tables turn into labelled cards on a phone or scroll inside their own box;
+  a print stylesheet keeps headings with what follows and starts each athlete
+  on a new page. The disclaimer is said once, in the header.
+* Each block carries ``data-part`` (header, triage, facts, findings,
+  weekly-table, chart-*, ...) so the browser test can check the reading order.
 """
 
 from __future__ import annotations
