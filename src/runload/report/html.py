@@ -108,6 +108,7 @@ a{color:inherit;text-decoration:none}.top{display:none}
 h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
 h2{margin-top:0}
 section.athlete{break-before:page;page-break-before:always}
+main>section.athlete:first-child{break-before:auto;page-break-before:auto}
 .chartblock,.finding,tr,.facts,.disclaimer{break-inside:avoid;page-break-inside:avoid}
 thead{display:table-header-group}
 .tablewrap{overflow:visible}
