@@ -315,15 +315,18 @@ def weekly_distance(
 
 @_laid_out
 def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run_days: int = 6,
-                     title: str | None = None) -> Figure:
+                     title: str | None = None, no_data_after: date | None = None) -> Figure:
     """Daily distance as a calendar: weekdays (rows) × ISO weeks (columns).
 
     Rest days are light grey; running days shade from light to dark blue by
     distance. Days in a streak longer than ``max_consecutive_run_days`` get a
-    vermillion dot. Days outside the log are blank.
+    vermillion dot. Days outside the log are blank. Days after
+    ``no_data_after`` (the newest activity) are *no data*, not rest: white,
+    dotted.
 
     ``fig.runload`` holds ``grid`` (weekday × week, in ``units``, NaN outside
-    the log), ``rest_days`` and ``streak_days`` (counts).
+    the log and on no-data days), ``rest_days``, ``streak_days`` and
+    ``no_data_days`` (counts).
     """
     fig, ax = _figure(0.8 if not _layout().legend_below else 1.0)
     if daily is None or len(daily) == 0:
@@ -335,7 +338,8 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     dist = np.array([m_to(float(v), units) for v in daily["distance_m"]])
     col = ((idx - first_monday).days // 7).to_numpy()
     row = np.asarray(idx.day_of_week)
-    grid[row, col] = dist
+    no_data = np.asarray(idx > pd.Timestamp(no_data_after)) if no_data_after is not None else np.zeros(len(idx), bool)
+    grid[row, col] = np.where(no_data, np.nan, dist)
     # streaks of consecutive running days
     running = dist > 0
     streak_len = np.zeros(len(dist), dtype=int)
@@ -358,6 +362,11 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     if in_long.any():
         ax.scatter(col[in_long], row[in_long], s=max(2, min(18, 900 / n_weeks)), color=COLOR_FLAG, marker="o",
                    zorder=3, label=f"streak > {max_consecutive_run_days} running days")
+    from matplotlib.patches import Rectangle
+
+    for c, r in zip(col[no_data], row[no_data]):
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", edgecolor=COLOR_RETIRED, hatch="..",
+                               linewidth=0, zorder=2, gid="no_data"))
     ax.set_yticks(range(7), WEEKDAYS, fontsize=_small())
     step = _tick_step(n_weeks)
     mondays = [first_monday + pd.Timedelta(weeks=i) for i in range(n_weeks)]
@@ -372,6 +381,9 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     cbar.set_label(f"distance [{units}]", fontsize=_small())
     cbar.ax.tick_params(labelsize=_small())
     handles = [Patch(color="#D0D0D0", label="rest day")]
+    if no_data.any():
+        handles.append(Patch(facecolor="white", edgecolor=COLOR_RETIRED, hatch="..",
+                             label="no data (after the newest activity)"))
     if in_long.any():
         from matplotlib.lines import Line2D
 
@@ -380,7 +392,8 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     fig.legend(handles=handles, loc="outside lower left", fontsize=_small(), frameon=False,
                ncols=1 if _layout().legend_below else 2)
     _title(ax, f"Daily running distance ({units}); grey = rest day" if title is None else title)
-    fig.runload.update(grid=grid, rest_days=int((dist == 0).sum()), streak_days=int(in_long.sum()), units=units)
+    fig.runload.update(grid=grid, rest_days=int(((dist == 0) & ~no_data).sum()), streak_days=int(in_long.sum()),
+                       no_data_days=int(no_data.sum()), units=units)
     return fig
 
 
@@ -411,8 +424,12 @@ def acwr_chart(
     high_from: float | None = 1.5,
     others: Sequence[str] = (),
     title: str | None = None,
+    no_data_after: date | None = None,
 ) -> Figure:
     """Acute:chronic workload ratio per day, the ``band`` (0.8–1.3) shaded.
+
+    No ratio is drawn after ``no_data_after`` (the newest activity): those
+    days have no data, and a ratio falling over them would read as rest.
 
     ``acwr`` is the analysis's per-day frame (index = date) with one ratio
     column per method. The method is always named in the title and legend
@@ -425,7 +442,14 @@ def acwr_chart(
         return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet.")
     series = pd.to_numeric(acwr[col], errors="coerce")
     series.index = pd.DatetimeIndex(acwr.index)
+    tail_end = series.index[-1] if len(series) else None
+    if no_data_after is not None:
+        acwr = acwr[pd.DatetimeIndex(acwr.index) <= pd.Timestamp(no_data_after)]
+        series = series[series.index <= pd.Timestamp(no_data_after)]
     if series.notna().sum() == 0:
+        if no_data_after is not None and tail_end is not None and tail_end > pd.Timestamp(no_data_after):
+            return _empty(fig, ax, f"Acute:chronic ratio ({label}): no data in this period; the newest "
+                                   f"activity is from {pd.Timestamp(no_data_after).date().isoformat()}.")
         return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet "
                                "(it needs a full chronic window).")
     span = ax.axhspan(band[0], band[1], color=COLOR_BAND, alpha=0.18, zorder=0,
@@ -447,10 +471,15 @@ def acwr_chart(
                    label=f"above {band[1]:g}")
     if high_from is not None:
         ax.axhline(high_from, color=COLOR_FLAG, linewidth=0.8, linestyle=":", zorder=1)
+    if no_data_after is not None and tail_end is not None and tail_end > pd.Timestamp(no_data_after):
+        ax.axvspan(pd.Timestamp(no_data_after) + pd.Timedelta(hours=12), tail_end + pd.Timedelta(hours=12),
+                   facecolor="white", edgecolor=COLOR_RETIRED, hatch="..", linewidth=0, zorder=0,
+                   label="no data (after the newest activity)", gid="no_data")
     ax.set_ylabel("acute:chronic ratio [–]")
     ax.set_ylim(0, max(2.0, float(np.nanmax(series.to_numpy())) * 1.1))
     ax.grid(axis="y", alpha=0.3)
-    _date_axis(ax, series.index)
+    _date_axis(ax, series.index if tail_end is None or no_data_after is None
+               else series.index.append(pd.DatetimeIndex([tail_end])))
     _legend(ax)
     _title(ax, f"Acute:chronic workload ratio — method: {label}" if title is None else title)
     fig.runload.update(method=method, column=col, band=band)
@@ -630,6 +659,11 @@ def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layo
     def since(frame):
         return frame[frame.index >= start] if frame is not None and len(frame) else frame
 
+    from runload.report.data import newest_activity
+
+    newest = newest_activity(data)
+    no_data_after = newest if newest is not None and newest < data.as_of else None
+
     if kind == "weekly":
         from runload.report.data import findings_overlapping
 
@@ -639,11 +673,12 @@ def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layo
                                layout=layout)
     if kind == "calendar":
         return calendar_heatmap(since(data.daily), units, getattr(cfg, "max_consecutive_run_days", 6),
-                                title=title, layout=layout)
+                                title=title, no_data_after=no_data_after, layout=layout)
     if kind == "acwr":
         band = (getattr(cfg, "acwr_low_below", 0.8), getattr(cfg, "acwr_elevated_above", 1.3))
         return acwr_chart(since(data.acwr), data.acwr_method, band=band,
-                          high_from=getattr(cfg, "acwr_high_from", 1.5), title=title, layout=layout)
+                          high_from=getattr(cfg, "acwr_high_from", 1.5), title=title,
+                          no_data_after=no_data_after, layout=layout)
     if kind == "shoes":
         return shoe_wear(data.shoe_status, units, getattr(cfg, "shoe_check_distance_m", SHOE_CHECK_M),
                          getattr(cfg, "shoe_retire_distance_m", SHOE_RETIRE_M), title=title, layout=layout)
