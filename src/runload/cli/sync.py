@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from runload.cli import EXIT_ERROR, EXIT_SKIPPED, cli
-from runload.cli.common import athlete_option, load_config, open_store, units_option
+from runload.cli.common import load_config, open_store, units_option
 from runload.errors import RunloadError
 
 
@@ -43,7 +43,8 @@ def sync_plan(cfg, athlete: str | None = None) -> dict[str, list[str]]:
 
 
 @cli.command("sync")
-@athlete_option
+@click.option("--athlete", "-a", metavar="NAME",
+              help="Sync only this athlete (default: every athlete with folders in the configuration).")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False), metavar="FILE",
               help="Afterwards, write the team report of the synced athletes to this HTML file.")
 @click.option("--weeks", "weeks", type=click.IntRange(1, 520), default=12, show_default=True, metavar="N",
