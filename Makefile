@@ -1,6 +1,7 @@
 # The two quick-start commands (see README):
 #   make demo   set up, import the bundled sample season, print the weekly tables and the risk flags
-#   make test   set up with the test extras and run the whole test suite (what .ci/run runs)
+#   make test   set up with the test extras and run the whole test suite (what .ci/run runs);
+#               installs Debian's chromium for the browser tests first when missing and run as root
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -39,6 +40,7 @@ demo: $(VENV)/.installed
 	@echo "  $(BIN)/runload --db $(DEMO_DB) report --athlete alex --out alex.html"
 
 test: $(VENV)/.installed-test
+	@sh scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

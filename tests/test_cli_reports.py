@@ -126,7 +126,7 @@ def test_summary_text_is_mail_ready(tmp_path):
     assert "+16.7% on 2024-W01 (30.0 km)" in text
     assert "Rest days: 2 of 6 recorded days (1 without data)" in text
     assert "No activity recorded after 2024-01-13." in text
-    assert "WARNING 2024-01-08 weekly_increase (2024-W02 so far): +16.7% (allowance" in text
+    assert "WARNING 2024-01-08 weekly_increase (2024-W02 partial): +16.7% (allowance" in text
     assert "risk flag, not a diagnosis" in text
     for banned in ("safe", "danger", "overtrained"):
         assert banned not in text.lower()

@@ -17,7 +17,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def test_readme_config_example_loads(tmp_path):
-    toml = re.search(r"```toml\n(.*?)```", README, re.S).group(1)
+    toml = re.search(r"```toml\n(\[thresholds\].*?)```", README, re.S).group(1)
     path = tmp_path / "config.toml"
     path.write_text(toml)
     cfg = load_config(path)

@@ -15,6 +15,7 @@ TOML layout (``~/.config/runload/config.toml``)::
 
     [athletes.anna]              # the same keys, plus the athlete-only keys
     timezone = "Europe/Berlin"
+    folders = ["~/watch-exports/anna"]   # what `runload sync` imports
     hr_rest_bpm = 52
     hr_max_bpm = 188
     sex = "female"
@@ -44,7 +45,7 @@ from typing import Any, Mapping
 from runload.errors import ConfigError
 
 #: Keys allowed only under ``[athletes.NAME]`` (facts about a person, not thresholds).
-ATHLETE_ONLY_KEYS = ("timezone", "hr_rest_bpm", "hr_max_bpm", "sex")
+ATHLETE_ONLY_KEYS = ("timezone", "hr_rest_bpm", "hr_max_bpm", "sex", "folders")
 #: Top-level TOML tables that belong to other modules (store, report, CLI):
 #: kept raw in ``Config.sections``, not validated here.
 OTHER_SECTIONS = ("store", "report", "cli", "notify")
@@ -87,6 +88,9 @@ class Config:
     sex: str = _f(
         "unknown", "Selects the Banister TRIMP coefficients (Morton et al. 1990).", kind=str,
         choices=("male", "female", "unknown"))
+    folders: tuple[str, ...] = _f(
+        (), "Export folders, files or archives that `runload sync` imports for this athlete (~ is expanded).",
+        kind=tuple)
 
     # ---- display ------------------------------------------------------------
     units: str = _f("km", "Distance unit used in messages (km or mi; 1 mi = 1.609344 km, C7).", kind=str,

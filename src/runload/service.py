@@ -245,6 +245,21 @@ def collect(store, settings: Settings):
                        weekly_table=weekly)
 
 
+def team_date(names: list[str], as_of: date | None = None) -> date | None:
+    """The one date several athletes are judged on: ``as_of``, else today on this machine's calendar
+    (None for one athlete alone: today in their own zone)."""
+    if as_of is None and len(names) > 1:
+        return date.today()
+    return as_of
+
+
+def collect_team(store, names, config=None, *, as_of: date | None = None, units: str | None = None) -> list:
+    """:func:`collect` for several athletes, all on one team date (:func:`team_date`)."""
+    names = list(names)
+    day = team_date(names, as_of)
+    return [collect(store, resolve(store, n, config, as_of=day, units=units)) for n in names]
+
+
 def resolve_week(spec: str, as_of: date) -> date:
     """The Monday of the week ``spec`` names: ``last`` (the last complete week before ``as_of``),
     ``this`` (the week holding ``as_of``) or an ISO week such as ``2026-W07``."""
@@ -278,6 +293,6 @@ from runload.findings import finding_span, findings_overlapping  # noqa: E402  (
 
 __all__ = [
     "Settings", "resolve", "pick_athletes", "load_config", "check_athlete", "analyze_athlete", "weekly_table",
-    "collect", "resolve_week", "week_summary",
+    "collect", "collect_team", "team_date", "resolve_week", "week_summary",
     "weekly_records", "finding_span", "findings_overlapping", "WEEKLY_TABLE_COLUMNS", "WEEK_STATUSES",
 ]

@@ -152,3 +152,35 @@ def test_pmc_chart_with_frame():
 def test_save_rejects_other_suffix(tmp_path):
     with pytest.raises(ValueError):
         charts.save(charts.shoe_wear([]), tmp_path / "x.jpg")
+
+
+def test_days_after_the_newest_activity_are_no_data_not_rest():
+    # runs on Mon, Wed and Fri of 2024-W02 (Berlin); the log is looked at on Mon 2024-01-22
+    acts = activities_frame([("2024-01-08T06:00Z", 10), ("2024-01-10T06:00Z", 10), ("2024-01-12T06:00Z", 10)])
+    daily = tables.daily(acts, "Europe/Berlin", None, pd.Timestamp("2024-01-22").date())
+    fig = charts.calendar_heatmap(daily, "km", no_data_after=pd.Timestamp("2024-01-12").date())
+    assert fig.runload["no_data_days"] == 10  # Sat 13 .. Mon 22
+    assert fig.runload["rest_days"] == 2  # Tue 9 and Thu 11 only
+    assert np.isnan(fig.runload["grid"][5, 0])  # Sat 13: no data, not a rest day of 0 km
+    assert sum(p.get_gid() == "no_data" for p in fig.axes[0].patches) == 10
+    plain = charts.calendar_heatmap(daily, "km")
+    assert plain.runload["rest_days"] == 12 and plain.runload["no_data_days"] == 0
+
+
+def test_no_ratio_is_drawn_over_a_no_data_tail():
+    rows = [(f"2024-01-{d:02d}T06:00Z", 8) for d in range(1, 32, 2)] + [("2024-02-01T06:00Z", 8)]
+    acts = activities_frame(rows)
+    result = analyze(acts, None, "t", tz="Europe/Berlin", as_of="2024-02-20", config=Config())
+    fig = charts.acwr_chart(result.acwr, "coupled", no_data_after=pd.Timestamp("2024-02-01").date())
+    line = fig.axes[0].get_lines()[0]
+    last_x = pd.Timestamp(mdates_num2date(line.get_xdata()[-1]))
+    assert last_x.date() <= pd.Timestamp("2024-02-01").date()
+    assert any(getattr(p, "get_gid", lambda: None)() == "no_data" for p in fig.axes[0].patches)
+
+
+def mdates_num2date(x):
+    import matplotlib.dates as mdates
+
+    if isinstance(x, (np.datetime64, pd.Timestamp)):
+        return pd.Timestamp(x).tz_localize(None)
+    return pd.Timestamp(mdates.num2date(x)).tz_localize(None)

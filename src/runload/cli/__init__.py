@@ -6,7 +6,7 @@ Exit codes (also in the README and ``runload --help``):
 0     success; for ``summary``/``check --fail-on``: nothing at or above the level
 1     error: one sentence on stderr (bad store, unknown athlete, bad config ...)
 2     usage error (unknown option, bad value)
-3     ``import`` finished but some files were skipped for the first time (each listed with its reason)
+3     ``import``/``sync`` finished but some files were skipped for the first time (each listed with its reason)
 4     ``summary``/``check --fail-on``: a finding at ``warning`` level (none higher)
 5     ``summary``/``check --fail-on``: a finding at ``alert`` level
 6     ``import`` found no FIT, GPX or TCX file at all in the paths given (one line on stderr)
@@ -40,7 +40,7 @@ Exit codes:
   0  success (summary/check --fail-on: nothing at or above the level)
   1  error, explained in one sentence on stderr
   2  usage error (unknown option or bad value)
-  3  import finished but some files were skipped (new skips only)
+  3  import/sync finished but some files were skipped (new skips only)
   4  summary/check --fail-on: a warning was found (no alert)
   5  summary/check --fail-on: an alert was found
   6  import found no FIT, GPX or TCX file at all
@@ -100,4 +100,4 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None) -> Non
 
 
 # the command modules register their commands on ``cli`` when imported
-from runload.cli import analysis, gaps, imports, log, reports  # noqa: E402,F401
+from runload.cli import analysis, chart, gaps, imports, log, reports, sync  # noqa: E402,F401

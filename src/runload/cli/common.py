@@ -59,9 +59,10 @@ def resolve_settings(store: Store, name: str, cfg, as_of: date | None, units: st
 def team_settings(store: Store, names: list[str], cfg, as_of: date | None, units: str | None) -> list:
     """Settings for several athletes judged on one team date: ``as_of``, else today on this
     machine's calendar (each athlete alone: today in their own zone)."""
-    if len(names) > 1 and as_of is None:
-        as_of = date.today()
-    return [resolve_settings(store, n, cfg, as_of, units) for n in names]
+    from runload.service import team_date
+
+    day = team_date(names, as_of)
+    return [resolve_settings(store, n, cfg, day, units) for n in names]
 
 
 def format_option(*choices: str, default: str | None = None):

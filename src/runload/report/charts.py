@@ -13,12 +13,17 @@ Distances are SI inside (metres) and converted only here, with
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import io
 import math
+import textwrap
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
@@ -53,8 +58,66 @@ FLAG_HATCH = "///"
 #: Default shoe marks (science.md §3): 300 mi "check wear", 500 mi "replacement suggested".
 SHOE_CHECK_M = 482_803.0
 SHOE_RETIRE_M = 804_672.0
-#: At most this many tick labels on a time axis (5+ years stay readable).
+#: At most this many tick labels on a time axis of a wide chart (5+ years stay readable).
 MAX_TICKS = 14
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Size and type of a chart for one kind of screen.
+
+    Text sizes are in points of the figure; an SVG shown ``d`` CSS pixels wide
+    draws a ``t``-point label ``t · d / (72 · width_in)`` pixels tall. ``wide``
+    is meant to be shown 620 px wide or more (9.5 pt → ≥ 9 px); ``narrow`` 300 px
+    wide or more, a phone held upright (10 pt → ≥ 9.6 px).
+    """
+
+    name: str
+    width_in: float
+    height_in: float
+    text_pt: float
+    small_pt: float
+    max_ticks: int
+    legend_below: bool
+
+    def rc(self) -> dict:
+        return {"font.size": self.text_pt, "axes.titlesize": self.text_pt + 1, "axes.labelsize": self.text_pt,
+                "xtick.labelsize": self.small_pt, "ytick.labelsize": self.small_pt,
+                "legend.fontsize": self.small_pt}
+
+    def title_chars(self) -> int:
+        """About how many characters of title fit on one line (the y-axis label takes about 50 pt)."""
+        return max(20, int((self.width_in * 72 - 50) / ((self.text_pt + 1) * 0.6)))
+
+
+LAYOUTS = {
+    "wide": Layout("wide", 9.0, 3.6, 10.0, 9.5, MAX_TICKS, False),
+    "narrow": Layout("narrow", 4.3, 3.9, 10.0, 10.0, 6, True),
+}
+_LAYOUT: contextvars.ContextVar[Layout] = contextvars.ContextVar("runload_chart_layout", default=LAYOUTS["wide"])
+
+
+def _layout() -> Layout:
+    return _LAYOUT.get()
+
+
+def _laid_out(func):
+    """Give a chart function a ``layout`` keyword ("wide" or "narrow") that sets its size and type."""
+
+    @functools.wraps(func)
+    def wrapper(*args, layout: str = "wide", **kwargs):
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown chart layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+        token = _LAYOUT.set(LAYOUTS[layout])
+        try:
+            with matplotlib.rc_context(LAYOUTS[layout].rc()):
+                fig = func(*args, **kwargs)
+        finally:
+            _LAYOUT.reset(token)
+        fig.runload["layout"] = layout  # type: ignore[attr-defined]
+        return fig
+
+    return wrapper
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -64,6 +127,9 @@ __all__ = [
     "acwr_chart",
     "shoe_wear",
     "pmc_chart",
+    "athlete_chart",
+    "KINDS",
+    "LAYOUTS",
     "save",
     "to_svg",
     "to_png_bytes",
@@ -75,8 +141,9 @@ __all__ = [
 
 # --------------------------------------------------------------------------- helpers
 
-def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+def _figure(height_ratio: float = 1.0) -> tuple[Figure, Any]:
+    lay = _layout()
+    fig = Figure(figsize=(lay.width_in, lay.height_in * height_ratio), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)  # the Agg backend, without pyplot and without touching global state
     ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
@@ -86,13 +153,39 @@ def _figure(width: float = 9.0, height: float = 3.6) -> tuple[Figure, Any]:
 
 def _empty(fig: Figure, ax, text: str) -> Figure:
     ax.set_axis_off()
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=11, transform=ax.transAxes)
+    ax.text(0.5, 0.5, textwrap.fill(text, int(_layout().title_chars() * 1.1)), ha="center", va="center",
+            fontsize=_layout().text_pt + 1, transform=ax.transAxes)
     fig.runload["empty"] = text  # type: ignore[attr-defined]
     return fig
 
 
-def _tick_step(n: int, max_ticks: int = MAX_TICKS) -> int:
-    return max(1, math.ceil(n / max_ticks))
+def _tick_step(n: int, max_ticks: int | None = None) -> int:
+    return max(1, math.ceil(n / (max_ticks or _layout().max_ticks)))
+
+
+def _small() -> float:
+    return _layout().small_pt
+
+
+def _title(ax, text: str) -> None:
+    """The chart's title, left-aligned, wrapped to the chart's width ("" for none: the page names it)."""
+    if text:
+        ax.set_title(textwrap.fill(text, _layout().title_chars()), loc="left")
+
+
+def _legend(ax, handles=None, ncols: int = 2):
+    """Upper left inside a wide chart; under the plot, one column, labels wrapped, on a narrow one."""
+    lay = _layout()
+    if not lay.legend_below:
+        kw = {"handles": handles} if handles is not None else {}
+        return ax.legend(**kw, loc="upper left", fontsize=_small(), frameon=False, ncols=ncols)
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    else:
+        labels = [h.get_label() for h in handles]
+    width = int(lay.title_chars() * 1.1)
+    labels = [textwrap.fill(str(lab), width) for lab in labels]
+    return ax.figure.legend(handles, labels, loc="outside lower left", fontsize=_small(), frameon=False, ncols=1)
 
 
 def _get(obj: Any, *names: str, default: Any = None) -> Any:
@@ -136,6 +229,7 @@ def flagged_weeks(findings: Iterable[Any] | None, rules: Sequence[str] = ("weekl
 
 # --------------------------------------------------------------------------- weekly bars
 
+@_laid_out
 def weekly_distance(
     weekly: pd.DataFrame,
     units: str = "km",
@@ -192,12 +286,13 @@ def weekly_distance(
     labels = list(weekly["iso_week"]) if "iso_week" in weekly else [m.isoformat() for m in mondays]
     step = _tick_step(len(labels))
     ax.set_xticks(x[::step], [labels[i] for i in range(0, len(labels), step)],
-                  rotation=45 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center", fontsize=8)
+                  rotation=45 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center",
+                  rotation_mode="anchor", fontsize=_small())
     ax.set_ylabel(f"distance [{units}]")
     ax.set_xlabel("ISO week (Monday–Sunday)")
     ax.grid(axis="y", alpha=0.3, zorder=0)
     top = np.nanmax(np.r_[heights, allowance[has]]) if len(heights) else 0
-    ax.set_ylim(0, max(1.0, top * 1.12))
+    ax.set_ylim(0, max(1.0, top * (1.12 if _layout().legend_below else 1.3)))  # room for the legend
     handles = [Patch(color=COLOR_BAR, label="complete week")]
     if (~complete).any():
         handles.append(Patch(color=COLOR_PARTIAL, label="week so far / partial"))
@@ -209,8 +304,8 @@ def weekly_distance(
 
         handles.append(Line2D([], [], color=COLOR_ALLOWANCE, linewidth=1.6,
                               label=f"allowance: previous week +{max_increase_ratio * 100:g}%"))
-    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, ncols=2)
-    ax.set_title(title or f"Weekly running distance ({units})", loc="left")
+    _legend(ax, handles)
+    _title(ax, f"Weekly running distance ({units})" if title is None else title)
     fig.runload.update(heights=heights.tolist(), flagged=is_flag.tolist(), allowance=allowance.tolist(),
                        weeks=labels, units=units)
     return fig
@@ -218,18 +313,22 @@ def weekly_distance(
 
 # --------------------------------------------------------------------------- calendar heat map
 
+@_laid_out
 def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run_days: int = 6,
-                     title: str | None = None) -> Figure:
+                     title: str | None = None, no_data_after: date | None = None) -> Figure:
     """Daily distance as a calendar: weekdays (rows) × ISO weeks (columns).
 
     Rest days are light grey; running days shade from light to dark blue by
     distance. Days in a streak longer than ``max_consecutive_run_days`` get a
-    vermillion dot. Days outside the log are blank.
+    vermillion dot. Days outside the log are blank. Days after
+    ``no_data_after`` (the newest activity) are *no data*, not rest: white,
+    dotted.
 
     ``fig.runload`` holds ``grid`` (weekday × week, in ``units``, NaN outside
-    the log), ``rest_days`` and ``streak_days`` (counts).
+    the log and on no-data days), ``rest_days``, ``streak_days`` and
+    ``no_data_days`` (counts).
     """
-    fig, ax = _figure(9.0, 2.9)
+    fig, ax = _figure(0.8 if not _layout().legend_below else 1.0)
     if daily is None or len(daily) == 0:
         return _empty(fig, ax, "No days in this period: nothing to chart.")
     idx = pd.DatetimeIndex(daily.index)
@@ -239,7 +338,11 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
     dist = np.array([m_to(float(v), units) for v in daily["distance_m"]])
     col = ((idx - first_monday).days // 7).to_numpy()
     row = np.asarray(idx.day_of_week)
-    grid[row, col] = dist
+    no_data = np.asarray(idx > pd.Timestamp(no_data_after)) if no_data_after is not None else np.zeros(len(idx), bool)
+    if "status" in daily:  # the daily table's own coverage: no-data days and declared gap days are not rest
+        status = daily["status"].to_numpy(object)
+        no_data |= ((status == "no data") | (status == "gap")) & (np.nan_to_num(dist) == 0)
+    grid[row, col] = np.where(no_data, np.nan, dist)
     # streaks of consecutive running days
     running = dist > 0
     streak_len = np.zeros(len(dist), dtype=int)
@@ -255,47 +358,45 @@ def calendar_heatmap(daily: pd.DataFrame, units: str = "km", max_consecutive_run
                                                                         OKABE_ITO["blue"], "#003A5C"])
     cmap = cmap.with_extremes(bad=(0, 0, 0, 0))  # outside the log: transparent, rest days show through
     runs_grid = np.where(grid > 0, grid, np.nan)
-    # days without data (after the newest activity, or in a declared gap) are not rest days
-    status = daily["status"].to_numpy(object) if "status" in daily else np.full(len(dist), "rest", dtype=object)
-    missing = np.full((7, n_weeks), False)
-    missing[row, col] = (status == "no data") | (status == "gap")
-    rest_grid = np.where((grid == 0) & ~missing, 1.0, np.nan)
+    rest_grid = np.where(grid == 0, 1.0, np.nan)
     ax.imshow(rest_grid, aspect="auto", cmap=mcolors.ListedColormap(["#D0D0D0"]), vmin=0, vmax=1,
               interpolation="nearest")
-    if missing.any():
-        ys, xs = np.nonzero(missing)
-        ax.scatter(xs, ys, s=max(2, min(18, 900 / n_weeks)), marker="x", color="#777777", linewidths=0.8,
-                   zorder=2)
     im = ax.imshow(runs_grid, aspect="auto", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
     if in_long.any():
         ax.scatter(col[in_long], row[in_long], s=max(2, min(18, 900 / n_weeks)), color=COLOR_FLAG, marker="o",
                    zorder=3, label=f"streak > {max_consecutive_run_days} running days")
-    ax.set_yticks(range(7), WEEKDAYS, fontsize=8)
+    from matplotlib.patches import Rectangle
+
+    for c, r in zip(col[no_data], row[no_data]):
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor="white", edgecolor=COLOR_RETIRED, hatch="..",
+                               linewidth=0, zorder=2, gid="no_data"))
+    ax.set_yticks(range(7), WEEKDAYS, fontsize=_small())
     step = _tick_step(n_weeks)
     mondays = [first_monday + pd.Timedelta(weeks=i) for i in range(n_weeks)]
     fmt = "%Y-%m-%d" if n_weeks <= 60 else "%Y-%m"
     ax.set_xticks(range(0, n_weeks, step), [mondays[i].strftime(fmt) for i in range(0, n_weeks, step)],
-                  rotation=45 if n_weeks > 4 else 0, ha="right" if n_weeks > 4 else "center", fontsize=8)
+                  rotation=45 if n_weeks > 4 else 0, ha="right" if n_weeks > 4 else "center",
+                  rotation_mode="anchor", fontsize=_small())
     ax.set_xlabel("week starting (Monday)")
     for spine in ax.spines.values():
         spine.set_visible(False)
     cbar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-    cbar.set_label(f"distance [{units}]", fontsize=8)
+    cbar.set_label(f"distance [{units}]", fontsize=_small())
+    cbar.ax.tick_params(labelsize=_small())
     handles = [Patch(color="#D0D0D0", label="rest day")]
-    if missing.any():
-        from matplotlib.lines import Line2D
-
-        handles.append(Line2D([], [], marker="x", linestyle="", color="#777777", label="no data"))
+    if no_data.any():
+        handles.append(Patch(facecolor="white", edgecolor=COLOR_RETIRED, hatch="..",
+                             label="no data (after the newest activity, or a declared gap)"))
     if in_long.any():
         from matplotlib.lines import Line2D
 
         handles.append(Line2D([], [], marker="o", linestyle="", color=COLOR_FLAG,
                               label=f"streak > {max_consecutive_run_days} days"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.32 if n_weeks > 4 else -0.2),
-              fontsize=8, frameon=False, ncols=2)
-    ax.set_title(title or f"Daily running distance ({units}); grey = rest day", loc="left")
-    fig.runload.update(grid=grid, rest_days=int(((dist == 0) & (status == "rest")).sum()),
-                       no_data_days=int(missing.sum()), streak_days=int(in_long.sum()), units=units)
+    fig.legend(handles=handles, loc="outside lower left", fontsize=_small(), frameon=False,
+               ncols=1 if _layout().legend_below else 2)
+    _title(ax, f"Daily running distance ({units}); grey = rest day" if title is None else title)
+    fig.runload.update(grid=grid, rest_days=int(((dist == 0) & ~no_data).sum()), streak_days=int(in_long.sum()),
+                       no_data_days=int(no_data.sum()), units=units)
     return fig
 
 
@@ -318,6 +419,7 @@ def acwr_column(frame: pd.DataFrame, method: str) -> str | None:
     return candidates[0] if candidates else None
 
 
+@_laid_out
 def acwr_chart(
     acwr: pd.DataFrame | None,
     method: str = "coupled",
@@ -325,8 +427,12 @@ def acwr_chart(
     high_from: float | None = 1.5,
     others: Sequence[str] = (),
     title: str | None = None,
+    no_data_after: date | None = None,
 ) -> Figure:
     """Acute:chronic workload ratio per day, the ``band`` (0.8–1.3) shaded.
+
+    No ratio is drawn after ``no_data_after`` (the newest activity): those
+    days have no data, and a ratio falling over them would read as rest.
 
     ``acwr`` is the analysis's per-day frame (index = date) with one ratio
     column per method. The method is always named in the title and legend
@@ -339,7 +445,14 @@ def acwr_chart(
         return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet.")
     series = pd.to_numeric(acwr[col], errors="coerce")
     series.index = pd.DatetimeIndex(acwr.index)
+    tail_end = series.index[-1] if len(series) else None
+    if no_data_after is not None:
+        acwr = acwr[pd.DatetimeIndex(acwr.index) <= pd.Timestamp(no_data_after)]
+        series = series[series.index <= pd.Timestamp(no_data_after)]
     if series.notna().sum() == 0:
+        if no_data_after is not None and tail_end is not None and tail_end > pd.Timestamp(no_data_after):
+            return _empty(fig, ax, f"Acute:chronic ratio ({label}): no data in this period; the newest "
+                                   f"activity is from {pd.Timestamp(no_data_after).date().isoformat()}.")
         return _empty(fig, ax, f"Acute:chronic ratio ({label}): not enough history to compute it yet "
                                "(it needs a full chronic window).")
     span = ax.axhspan(band[0], band[1], color=COLOR_BAND, alpha=0.18, zorder=0,
@@ -361,12 +474,17 @@ def acwr_chart(
                    label=f"above {band[1]:g}")
     if high_from is not None:
         ax.axhline(high_from, color=COLOR_FLAG, linewidth=0.8, linestyle=":", zorder=1)
+    if no_data_after is not None and tail_end is not None and tail_end > pd.Timestamp(no_data_after):
+        ax.axvspan(pd.Timestamp(no_data_after) + pd.Timedelta(hours=12), tail_end + pd.Timedelta(hours=12),
+                   facecolor="white", edgecolor=COLOR_RETIRED, hatch="..", linewidth=0, zorder=0,
+                   label="no data (after the newest activity)", gid="no_data")
     ax.set_ylabel("acute:chronic ratio [–]")
     ax.set_ylim(0, max(2.0, float(np.nanmax(series.to_numpy())) * 1.1))
     ax.grid(axis="y", alpha=0.3)
-    _date_axis(ax, series.index)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
-    ax.set_title(title or f"Acute:chronic workload ratio — method: {label}", loc="left")
+    _date_axis(ax, series.index if tail_end is None or no_data_after is None
+               else series.index.append(pd.DatetimeIndex([tail_end])))
+    _legend(ax)
+    _title(ax, f"Acute:chronic workload ratio — method: {label}" if title is None else title)
     fig.runload.update(method=method, column=col, band=band)
     return fig
 
@@ -374,11 +492,10 @@ def acwr_chart(
 def _date_axis(ax, index: pd.DatetimeIndex) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=MAX_TICKS)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=_layout().max_ticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    for lab in ax.get_xticklabels():
-        lab.set_fontsize(8)
+    ax.tick_params(axis="x", labelsize=_small())
     if len(index) == 1:
         day = index[0]
         ax.set_xlim(day - pd.Timedelta(days=3), day + pd.Timedelta(days=3))
@@ -386,6 +503,7 @@ def _date_axis(ax, index: pd.DatetimeIndex) -> None:
 
 # --------------------------------------------------------------------------- shoes
 
+@_laid_out
 def shoe_wear(
     shoes: Sequence[Any] | None,
     units: str = "km",
@@ -401,7 +519,7 @@ def shoe_wear(
 
     ``fig.runload`` holds ``heights`` (in ``units``), ``names`` and ``marks``.
     """
-    fig, ax = _figure(9.0, 3.6)
+    fig, ax = _figure()
     shoes = list(shoes or ())
     if not shoes:
         return _empty(fig, ax, "No shoes recorded: add one with 'runload shoes add' to track wear.")
@@ -427,17 +545,18 @@ def shoe_wear(
         text = _forecast_text(s, statuses[xi])
         if text:
             ax.annotate(text, (xi, h), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
-                        fontsize=7)
+                        fontsize=_small())
     wrapped = [n if len(n) <= 18 else n[:17] + "…" for n in names]
-    ax.set_xticks(x, wrapped, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center",
-                  fontsize=8)
+    tilt = len(names) > (4 if not _layout().legend_below else 2)
+    ax.set_xticks(x, wrapped, rotation=30 if tilt else 0, ha="right" if tilt else "center",
+                  rotation_mode="anchor", fontsize=_small())
     pad = max(0, 3 - len(shoes)) * 0.6  # one or two shoes: keep the bars narrow
     ax.set_xlim(-0.7 - pad, len(shoes) - 0.3 + pad)
     ax.set_ylim(0, max(retire_u, float(heights.max()) if len(heights) else 0) * 1.18)
     ax.set_ylabel(f"distance [{units}]")
     ax.grid(axis="y", alpha=0.3, zorder=0)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.set_title(title or f"Shoe wear ({units}); a maintenance reminder, not an injury threshold", loc="left")
+    _legend(ax, ncols=1)
+    _title(ax, f"Shoe wear ({units}); a maintenance reminder, not an injury threshold" if title is None else title)
     fig.runload.update(heights=heights.tolist(), names=names, marks=(check_u, retire_u), units=units)
     return fig
 
@@ -484,6 +603,7 @@ def pmc_columns(frame: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+@_laid_out
 def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | None = None) -> Figure:
     """Fitness (CTL), fatigue (ATL) and form (TSB) from heart-rate TRIMP.
 
@@ -508,13 +628,65 @@ def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | 
     else:
         ax.set_ylabel("daily load [TRIMP, a.u.]")
     if load_unit:
-        fig.supxlabel(load_unit if len(load_unit) < 120 else load_unit[:117] + "…", fontsize=7)
+        fig.supxlabel(textwrap.fill(load_unit if len(load_unit) < 120 else load_unit[:117] + "…",
+                                    int(_layout().title_chars() * 1.2)), fontsize=_small())
     ax.grid(axis="y", alpha=0.3)
     _date_axis(ax, idx)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
-    ax.set_title(title or "Fitness, fatigue and form (Banister model; display only, no risk flags)", loc="left")
+    _legend(ax, ncols=3)
+    _title(ax, "Fitness, fatigue and form (Banister model; display only, no risk flags)" if title is None else title)
     fig.runload.update(columns=cols)
     return fig
+
+
+# --------------------------------------------------------------------------- one athlete
+
+#: The kinds of chart ``runload chart`` draws, in the order the report shows them.
+KINDS = ("weekly", "calendar", "acwr", "shoes", "fitness")
+
+
+def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layout: str = "wide",
+                  title: str | None = None) -> Figure:
+    """One chart of an athlete's log (a :class:`runload.report.data.AthleteData`) over the last
+    ``weeks`` ISO weeks up to its as-of date, as the report draws it.
+
+    ``title`` None keeps each chart's own title; "" draws none (the report's
+    headings name the charts).
+    """
+    from datetime import timedelta
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown chart {kind!r}; use one of {', '.join(KINDS)}")
+    cfg = data.config
+    start = pd.Timestamp(data.as_of - timedelta(days=data.as_of.weekday()) - timedelta(weeks=weeks - 1))
+
+    def since(frame):
+        return frame[frame.index >= start] if frame is not None and len(frame) else frame
+
+    from runload.report.data import newest_activity
+
+    newest = newest_activity(data)
+    no_data_after = newest if newest is not None and newest < data.as_of else None
+
+    if kind == "weekly":
+        from runload.report.data import findings_overlapping
+
+        findings = findings_overlapping(data.findings, start.date(), data.as_of, data.as_of)
+        return weekly_distance(since(data.weekly), units, flagged=findings,
+                               max_increase_ratio=getattr(cfg, "max_weekly_increase_ratio", 0.10), title=title,
+                               layout=layout)
+    if kind == "calendar":
+        return calendar_heatmap(since(data.daily), units, getattr(cfg, "max_consecutive_run_days", 6),
+                                title=title, no_data_after=no_data_after, layout=layout)
+    if kind == "acwr":
+        band = (getattr(cfg, "acwr_low_below", 0.8), getattr(cfg, "acwr_elevated_above", 1.3))
+        return acwr_chart(since(data.acwr), data.acwr_method, band=band,
+                          high_from=getattr(cfg, "acwr_high_from", 1.5), title=title,
+                          no_data_after=no_data_after, layout=layout)
+    if kind == "shoes":
+        return shoe_wear(data.shoe_status, units, getattr(cfg, "shoe_check_distance_m", SHOE_CHECK_M),
+                         getattr(cfg, "shoe_retire_distance_m", SHOE_RETIRE_M), title=title, layout=layout)
+    return pmc_chart(since(getattr(data.analysis, "pmc", None)), getattr(data.analysis, "pmc_note", None),
+                     title=title, layout=layout)
 
 
 # --------------------------------------------------------------------------- output
@@ -525,15 +697,21 @@ def save(fig: Figure, path: str | Path) -> Path:
     suffix = p.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"cannot save a chart as {suffix or 'a file without suffix'}; use .png or .svg")
-    fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
-                metadata={"Date": None} if suffix == ".svg" else None)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text: smaller, searchable
+        fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
+                    metadata={"Date": None} if suffix == ".svg" else None)
     return p
 
 
 def to_svg(fig: Figure) -> str:
-    """The figure as inline SVG text (no XML prolog, no external references)."""
+    """The figure as SVG text (no XML prolog, no external references).
+
+    Text stays text (``svg.fonttype = none``, a sans-serif font list): the file
+    is smaller than with glyph outlines and a label's size can be read back.
+    """
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     start = text.find("<svg")
     return text[start:] if start >= 0 else text

@@ -296,3 +296,251 @@ class AthleteData:
 
     def shoe_reminders(self) -> list:
         return [s for s in self.shoe_status if get(s, "status") in ("check", "replace")]
+
+
+# --------------------------------------------------------------------------- team triage
+#
+# The coach's page: every athlete judged on one team date, one row each, most
+# severe first, with the reasons in words and numbers.
+
+#: Findings whose period overlaps this many days up to the team date are "recent" on the team page.
+TEAM_WINDOW_DAYS = 28
+
+_ISO_WEEK_RE = None
+
+
+def _patterns():
+    import re
+
+    global _ISO_WEEK_RE
+    if _ISO_WEEK_RE is None:
+        _ISO_WEEK_RE = re.compile(r"\b(\d{4})-W(\d{2})\b")
+    return _ISO_WEEK_RE, None
+
+
+def finding_span(finding: Any, as_of: date | None = None) -> tuple[date, date]:
+    """The first and last day a finding is about (:func:`runload.findings.finding_span`); a period
+    still running (``so far``) lasts until ``as_of``, and no span ends after ``as_of``."""
+    from runload.findings import finding_span as span
+
+    start, end = span(finding)
+    if as_of is not None and "so far" in str(get(finding, "period", default="") or ""):
+        end = max(end, as_of)
+    if as_of is not None and start <= as_of:
+        end = min(end, as_of)
+    return start, end
+
+
+def findings_overlapping(findings: Iterable[Any], first: date, last: date, as_of: date | None = None) -> list[Any]:
+    """Findings whose period (:func:`finding_span`) overlaps ``first``..``last`` (inclusive)."""
+    out = []
+    for f in findings:
+        a, b = finding_span(f, as_of)
+        if a <= last and b >= first:
+            out.append(f)
+    return out
+
+
+def pct_text(value_pct: float, threshold_pct: float | None = None, signed: bool = True) -> str:
+    """A percentage rounded to whole numbers, with one more digit while the rounded
+    number would not be above the threshold the true value is above (``+10.4 %``, never ``+10 %``)."""
+    digits = 0
+    while digits < 3:
+        shown = round(value_pct, digits)
+        if threshold_pct is None or not (value_pct > threshold_pct >= shown):
+            break
+        digits += 1
+    text = f"{value_pct:+.{digits}f}" if signed else f"{value_pct:.{digits}f}"
+    return text.replace("-", "−") + " %"
+
+
+def short_span(first: date, last: date) -> str:
+    """``18–26 Oct``, ``28 Sep–4 Oct``, ``28 Dec 2025–3 Jan 2026``; one day: ``18 Oct``."""
+    if first == last:
+        return f"{first.day} {first:%b}"
+    if first.year != last.year:
+        return f"{first.day} {first:%b %Y}–{last.day} {last:%b %Y}"
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {last:%b}"
+    return f"{first.day} {first:%b}–{last.day} {last:%b}"
+
+
+def _week_label(period: str) -> str:
+    """``W40`` from ``2026-W40``; ``W40–W42`` for a range; the period itself otherwise."""
+    week_re, _ = _patterns()
+    weeks = week_re.findall(period)
+    if not weeks:
+        return period
+    labels = [f"W{w}" for _, w in weeks]
+    text = labels[0] if len(set(labels)) == 1 else f"{labels[0]}–{labels[-1]}"
+    return text + (" so far" if "so far" in period else "")
+
+
+def _spike_run_m(finding: Any, data: "AthleteData") -> float | None:
+    """The distance of the run a run_spike finding is about (its period names the local date and time)."""
+    import re
+
+    acts = data.activities
+    if acts is None or len(acts) == 0:
+        return None
+    m = re.search(r"(\d{4}-\d{2}-\d{2}) at (\d{2}:\d{2})", str(get(finding, "period", default="")))
+    runs = acts[acts["sport"] == "running"] if "sport" in acts else acts
+    if not len(runs):
+        return None
+    starts = pd.to_datetime(runs["start_utc"], utc=True)
+    if data.tz:
+        starts = starts.dt.tz_convert(data.tz)
+    if m:
+        stamp = starts.dt.strftime("%Y-%m-%d %H:%M")
+        hit = runs[(stamp == f"{m.group(1)} {m.group(2)}").to_numpy()]
+        if len(hit):
+            return float(hit["distance_m"].max())
+    day = pd.Timestamp(get(finding, "date")).date().isoformat()
+    same_day = runs[(starts.dt.strftime("%Y-%m-%d") == day).to_numpy()]
+    return float(same_day["distance_m"].max()) if len(same_day) else None
+
+
+def reason_text(finding: Any, data: "AthleteData", units: str = "km") -> str:
+    """One finding as a coach reads it at a glance: words and numbers, no method.
+
+    ``+56 % week (W40)``, ``24 km run on 18 Oct, +72 % on the month's longest``,
+    ``9 running days in a row (18–26 Oct)``, ``no rest day (W43)``.
+    """
+    from runload.units import m_to
+
+    rule = str(get(finding, "rule", default=""))
+    value = float(get(finding, "value", default=0.0))
+    threshold = float(get(finding, "threshold", default=0.0))
+    unit = get(finding, "unit", default="ratio")
+    period = str(get(finding, "period", default="") or "")
+    first, last = finding_span(finding, data.as_of)
+    when = short_span(first, last)
+    if rule == "weekly_increase":
+        return f"{pct_text(value * 100, threshold * 100)} week ({_week_label(period)})"
+    if rule == "run_spike" and unit == "%":
+        run_m = _spike_run_m(finding, data)
+        window = int(getattr(data.config, "spike_window_days", 30) or 30)
+        base = "the month's longest" if window == 30 else f"the longest of {window} days"
+        run = f"{m_to(run_m, units):.0f} {units} run" if run_m else "a run"
+        return f"{run} on {when}, {pct_text(value, threshold)} on {base}"
+    if rule == "run_spike":
+        return f"first run in {value:.0f} days ({when}): no recent longest run to compare"
+    if rule == "run_streak":
+        return f"{value:.0f} running days in a row ({when}{' so far' if 'so far' in period else ''})"
+    if rule == "week_without_rest":
+        days = int(round(value))
+        words = "no rest day" if days == 0 else f"{days} rest day{'s' if days != 1 else ''}"
+        return f"{words} ({_week_label(period)})"
+    if rule == "monotony":
+        return f"monotony {value:.1f}, above {threshold:g} ({_week_label(period)})"
+    if rule == "acwr":
+        return f"acute:chronic {value:.2f}, above {threshold:g} ({when})"
+    if rule == "shoe_wear":
+        return f"shoe {m_to(value, units):.0f} {units}"
+    from runload.report.text import finding_numbers
+
+    words = rule.replace("_", " ")
+    label = _week_label(period) if period else when
+    return f"{words}: {finding_numbers(finding, units)} ({label})"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of a team row: a finding (or a shoe) in words and numbers."""
+
+    severity: Severity
+    text: str
+    rule: str
+    first: date
+    last: date
+
+
+@dataclass
+class TeamRow:
+    """One athlete on the team page, judged on the team date."""
+
+    data: "AthleteData"
+    index: int
+    severity: Severity | None
+    counts: dict[str, int]
+    reasons: list[Reason]
+    shoes: list[Reason]
+    last_week: WeekFacts
+    this_week: WeekFacts
+    trend_m: list[float]
+    newest: date | None
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    @property
+    def no_data_days(self) -> int | None:
+        """Days from the newest activity to the team date (None: no data at all; 0: data on the day)."""
+        return None if self.newest is None else (self.data.as_of - self.newest).days
+
+    @property
+    def coverage(self) -> str:
+        """``up to date``, ``no data since 2026-11-10 (11 days)`` or ``no data yet``."""
+        if self.newest is None:
+            return "no data yet"
+        days = self.no_data_days
+        if not days:
+            return "up to date"
+        return f"no data since {self.newest.isoformat()} ({days} day{'s' if days != 1 else ''})"
+
+    @property
+    def sort_key(self) -> tuple:
+        rank = -1 if self.severity is None else self.severity.rank
+        stale = 10**6 if self.newest is None else (self.no_data_days or 0)
+        return (-rank, -self.counts["alert"], -self.counts["warning"], -self.counts["info"], -stale,
+                self.name.casefold())
+
+
+def newest_activity(data: "AthleteData") -> date | None:
+    """The local date of the athlete's newest activity up to the as-of date (any sport)."""
+    return data.data_end
+
+
+def team_row(data: "AthleteData", units: str = "km", index: int = 0,
+             window_days: int = TEAM_WINDOW_DAYS) -> TeamRow:
+    """The team-page row of one athlete, on ``data.as_of`` (the team date)."""
+    from runload.units import m_to
+
+    as_of = data.as_of
+    first = as_of - timedelta(days=window_days - 1)
+    recent = findings_overlapping(data.findings, first, as_of, as_of)
+    reasons = []
+    for f in recent:
+        if get(f, "rule") == "shoe_wear":
+            continue  # shoes are listed from their status on the team date, below
+        a, b = finding_span(f, as_of)
+        reasons.append(Reason(severity_of(f), reason_text(f, data, units), str(get(f, "rule")), a, b))
+    reasons.sort(key=lambda r: (-r.severity.rank, -r.last.toordinal(), r.rule))
+    shoes = []
+    for s in data.shoe_reminders():
+        status = str(get(s, "status"))
+        dist = float(get(s, "distance_m", default=0.0))
+        sev = Severity.INFO
+        shoes.append(Reason(sev, f"shoe '{get(s, 'name')}' {m_to(dist, units):.0f} {units}: {status}", "shoe_wear",
+                            as_of, as_of))
+    monday = as_of - timedelta(days=as_of.weekday())
+    last = week_facts(data.weekly, monday - timedelta(days=7))
+    this = week_facts(data.weekly, monday)
+    trend = [week_facts(data.weekly, monday - timedelta(days=7 * k)).distance_m for k in range(4, 0, -1)]
+    return TeamRow(data=data, index=index, severity=highest_severity(recent), counts=severity_counts(recent),
+                   reasons=reasons, shoes=shoes, last_week=last, this_week=this, trend_m=trend,
+                   newest=newest_activity(data))
+
+
+def team_rows(athletes: Iterable["AthleteData"], units: str = "km",
+              window_days: int = TEAM_WINDOW_DAYS) -> list[TeamRow]:
+    """One row per athlete, most severe first (then most alerts, warnings, notes; then the
+    longest without data; then by name). ``index`` keeps each athlete's place in ``athletes``."""
+    rows = [team_row(d, units, i, window_days) for i, d in enumerate(athletes, 1)]
+    return sorted(rows, key=lambda r: r.sort_key)
+
+
+def team_date(as_of: date | None = None) -> date:
+    """The one date a team is judged on: ``as_of``, else today on this computer."""
+    return as_of or date.today()

@@ -71,9 +71,13 @@ def weekly_increase(ctx, cfg: Config) -> list[Finding]:
         # shown distances precise enough that redoing the arithmetic lands above the threshold
         cur_text, base_text = dist_pair(w_cur, w_base, units,
                                         lambda x, y: x * frac.denominator > y * (frac.denominator + frac.numerator))
-        if so_far:
+        # a past week whose last days have no data yet is "partial", the week holding as_of "so far"
+        current = so_far and i == len(cur) - 1
+        if so_far and current:
             last_day = min(monday + timedelta(days=6), ctx.as_of)
             what = f"Week {iso_week} so far ({monday.isoformat()} to {last_day.isoformat()}) has "
+        elif so_far:
+            what = (f"Week {iso_week}, with no data after {ctx.data_end.isoformat()} yet, has ")
         else:
             what = f"Week {iso_week} had "
         text = message(
@@ -89,10 +93,11 @@ def weekly_increase(ctx, cfg: Config) -> list[Finding]:
                 severity=severity,
                 athlete=ctx.athlete,
                 date=monday,
-                period=iso_week + (" so far" if so_far else ""),
+                period=iso_week + ((" so far" if current else " partial") if so_far else ""),
                 value=change,
                 threshold=r,
-                window=WINDOW[mode] + (" (current week so far)" if so_far else ""),
+                window=WINDOW[mode] + ((" (current week so far)" if current else " (week so far: no data after "
+                                       f"{ctx.data_end.isoformat()})") if so_far else ""),
                 method=METHOD,
                 message=text,
                 source=SOURCE,

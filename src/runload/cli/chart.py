@@ -1,0 +1,95 @@
+"""``runload chart KIND``: one chart of an athlete's log as a PNG or SVG file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from runload.cli import cli
+from runload.cli.common import as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
+    units_option
+from runload.errors import RunloadError
+from runload.report.charts import KINDS, LAYOUTS
+
+SUFFIXES = (".png", ".svg")
+
+
+def _check_out(value: str) -> Path:
+    path = Path(value).expanduser()
+    if path.suffix.lower() not in SUFFIXES:
+        raise click.BadParameter(f"{value!r} does not end in .png or .svg; name the file chart.png or chart.svg",
+                                 param_hint="--out")
+    return path
+
+
+def write_figure(fig, path: Path) -> None:
+    """Save ``fig`` as PNG or SVG (by ``path``'s suffix) through a temporary file in the same
+    folder: the file is whole or not there at all."""
+    from runload.report.charts import save
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as chart.png")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix.lower(), dir=folder)
+    os.close(fd)
+    try:
+        save(fig, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+@cli.command("chart")
+@click.argument("kind", type=click.Choice(KINDS))
+@athlete_option
+@click.option("--out", "-o", "out", required=True, metavar="FILE",
+              help="The file to write: PNG or SVG, chosen by its suffix (.png, .svg).")
+@click.option("--weeks", "weeks", type=click.IntRange(1, 520), default=12, show_default=True, metavar="N",
+              help="ISO weeks shown, up to the as-of date.")
+@units_option
+@as_of_option
+@click.option("--size", "size", type=click.Choice(sorted(LAYOUTS)), default="wide", show_default=True,
+              help="wide for a screen or paper, narrow for a phone held upright.")
+@click.pass_context
+def chart_cmd(ctx, kind, athlete, out, weeks, units, as_of, size):
+    """Write one chart as a PNG or SVG file, as the HTML report draws it.
+
+    \b
+    KIND is one of:
+      weekly    weekly running distance, flagged weeks marked
+      calendar  daily distance as a calendar (rest days grey, streaks marked)
+      acwr      acute:chronic workload ratio of the configured method
+      shoes     distance per shoe with the check and replace marks
+      fitness   fitness, fatigue and form from heart rate (says why when it cannot)
+
+    Example: runload chart weekly --athlete alex --weeks 26 --out weekly.png
+    """
+    from runload import service
+    from runload.cli.common import resolve_settings
+    from runload.report.charts import athlete_chart
+
+    path = _check_out(out)
+    as_of_date = parse_date(as_of)
+    cfg = load_config(ctx)
+    with open_store(ctx) as store:
+        (name,) = pick_athletes(store, athlete)
+        data = service.collect(store, resolve_settings(store, name, cfg, as_of_date, units))
+    fig = athlete_chart(kind, data, data.units, weeks, layout=size)
+    write_figure(fig, path)
+    click.echo(f"Wrote {path}: {kind} chart of {name}, {weeks} week{'s' if weeks != 1 else ''} up to "
+               f"{data.as_of.isoformat()}.", err=True)
+
+
+__all__ = ["chart_cmd", "write_figure"]
