@@ -9,19 +9,25 @@ Exit codes (also in the README and ``runload --help``):
 3     ``import`` finished but some files were skipped (each listed with its reason)
 4     ``summary``/``check --fail-on``: a finding at ``warning`` level (none higher)
 5     ``summary``/``check --fail-on``: a finding at ``alert`` level
+129   stopped by SIGHUP (terminal closed); whole files already imported are kept
 130   interrupted (Ctrl-C)
+143   stopped by SIGTERM (``kill``, ``timeout``, systemd); whole files already imported are kept
 ====  ==================================================================
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import sys
+import threading
 
 import click
 
 from runload import __version__
 from runload.errors import RunloadError
+from runload.safetext import terminal_safe
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -30,6 +36,8 @@ EXIT_SKIPPED = 3
 EXIT_WARNING = 4
 EXIT_ALERT = 5
 EXIT_INTERRUPTED = 130
+EXIT_HANGUP = 128 + signal.SIGHUP
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -39,22 +47,64 @@ Exit codes:
   3  import finished but some files were skipped
   4  summary/check --fail-on: a warning was found (no alert)
   5  summary/check --fail-on: an alert was found
-  130 interrupted
+  129 stopped by SIGHUP
+  130 interrupted (Ctrl-C)
+  143 stopped by SIGTERM
 """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread and handled like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_STOPPED_BY = {signal.SIGTERM: "Stopped (SIGTERM)", signal.SIGHUP: "Stopped (SIGHUP, terminal closed)"}
 
 
 class RunloadGroup(click.Group):
     """Turns library errors into one sentence and an exit code; never a traceback."""
 
     def invoke(self, ctx: click.Context):
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in _STOP_SIGNALS:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+            if hasattr(signal, "SIGXFSZ"):  # a file-size limit: a write fails (a sentence), not a kill
+                previous[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        try:
+            return self._invoke(ctx)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except RunloadError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {terminal_safe(str(err))}", err=True)
             ctx.exit(EXIT_ERROR)
+        except Terminated as err:
+            for signum in _STOP_SIGNALS:  # a second signal while the pool stops must not cut the message
+                signal.signal(signum, signal.SIG_IGN)
+            _say(f"{_STOPPED_BY[err.signum]}; whole files already imported are kept.")
+            ctx.exit(128 + err.signum)
         except KeyboardInterrupt:
             click.echo("Interrupted; whole files already imported are kept.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except sqlite3.DatabaseError as err:
+            from runload.store import _db_error_sentence, default_db_path
+
+            path = (ctx.obj or {}).get("db_path") or default_db_path()
+            click.echo(f"Error: {_db_error_sentence(path, err)}", err=True)
+            ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except BrokenPipeError:
@@ -73,6 +123,14 @@ class RunloadGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_ERROR)
+
+
+def _say(text: str) -> None:
+    """One line on stderr that may find it closed (SIGHUP: the terminal is gone)."""
+    try:
+        click.echo(text, err=True)
+    except OSError:
+        pass
 
 
 @click.group(cls=RunloadGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
