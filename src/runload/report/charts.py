@@ -506,21 +506,34 @@ def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | 
 
 # --------------------------------------------------------------------------- output
 
+def _literal_text(fig: Figure):
+    """Show every text of ``fig`` as written: a ``$`` in a shoe or athlete name is not math text
+    (``$\\undefinedmacro$`` would stop the drawing). Use as ``with _literal_text(fig): fig.savefig(...)``."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return matplotlib.rc_context({"text.parse_math": False})  # texts made while drawing (tick labels)
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` to ``path``: PNG or SVG, chosen by the suffix."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"cannot save a chart as {suffix or 'a file without suffix'}; use .png or .svg")
-    fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
-                metadata={"Date": None} if suffix == ".svg" else None)
+    with _literal_text(fig):
+        fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
+                    metadata={"Date": None} if suffix == ".svg" else None)
     return p
 
 
 def to_svg(fig: Figure) -> str:
     """The figure as inline SVG text (no XML prolog, no external references)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with _literal_text(fig):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     start = text.find("<svg")
     return text[start:] if start >= 0 else text
@@ -528,5 +541,6 @@ def to_svg(fig: Figure) -> str:
 
 def to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with _literal_text(fig):
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
