@@ -375,7 +375,9 @@ class _Batch:
             if self.pool is None:
                 self.pool = _executor(self.jobs)
             try:
-                return self.pool.submit(_parse, item[1], item[0].hints)
+                future = self.pool.submit(_parse, item[1], item[0].hints)
+                future.runload_pool = self.pool  # type: ignore[attr-defined]
+                return future
             except BrokenProcessPool:
                 while window:  # their futures fail too: each is retried alone
                     self._store(*window.popleft())
@@ -392,7 +394,8 @@ class _Batch:
         except BrokenProcessPool:
             # a worker died (OOM killer, a crash in a native decoder): which file killed it is
             # unknown, so every file whose result was lost is parsed again, each in a process of its own
-            self._drop_pool()
+            if getattr(future, "runload_pool", None) is self.pool:  # not a fresh pool made since
+                self._drop_pool()
             return self._alone(item)
 
     def _alone(self, item):

@@ -27,7 +27,7 @@ import click
 
 from runload import __version__
 from runload.errors import RunloadError
-from runload.safetext import terminal_safe
+from runload.safetext import one_line, safe_label, terminal_safe
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -111,14 +111,14 @@ class RunloadGroup(click.Group):
             sys.stderr.close()
             ctx.exit(EXIT_OK)
         except OSError as err:
-            where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+            where = f" ({safe_label(err.filename)})" if getattr(err, "filename", None) else ""
             click.echo(f"Error: {err.strerror or err}{where}.", err=True)
             ctx.exit(EXIT_ERROR)
         except Exception as err:  # noqa: BLE001 - last line of defence at the boundary
             if os.environ.get("RUNLOAD_DEBUG"):
                 raise
             click.echo(
-                f"Error: unexpected problem ({type(err).__name__}: {err}); run again with RUNLOAD_DEBUG=1 "
+                f"Error: unexpected problem ({type(err).__name__}: {one_line(str(err))}); run again with RUNLOAD_DEBUG=1 "
                 "for details and please report it.",
                 err=True,
             )
