@@ -838,7 +838,13 @@ class Store:
             f"SELECT {select} FROM activities x{join} WHERE {where} ORDER BY x.start_unix, x.id", args
         ).fetchall()
         values = list(zip(*rows)) if rows else [()] * len(cols)
-        return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
+        try:
+            return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
+        except (ValueError, TypeError, AttributeError, OverflowError) as err:  # a value no runload wrote
+            raise StoreError(
+                f"the store {self.path} is damaged (a stored activity value cannot be read: "
+                f"{' '.join(str(err).split())[:80]}); restore a backup or use another --db"
+            ) from None
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:
         """Records dropped as duplicates, with the stored activity they duplicate."""
@@ -1017,7 +1023,7 @@ def _db_error_sentence(p: Path, err: Exception) -> str:
     if "readonly" in text or "read-only" in text:
         return f"the store {p} is read-only; make it writable or use another --db"
     if "not a database" in text or "malformed" in text or "corrupt" in text or "no such table" in text \
-            or "no such column" in text:
+            or "no such column" in text or "Could not decode" in text:
         return f"the store {p} is damaged ({text}); it was left untouched — restore a backup or use another --db"
     if "unable to open" in text:
         return f"cannot open the store {p}; check the path and its permissions"

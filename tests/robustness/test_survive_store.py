@@ -165,3 +165,48 @@ def test_read_commands_work_on_a_read_only_mount(read_only_mount):
     assert proc.returncode == 1
     _one_sentence(proc.stderr, "read-only")
     assert _digest(db) == before
+
+
+@pytest.mark.parametrize("damage", ["bad_json", "bad_utf8"])
+@pytest.mark.parametrize("command", [["weeks"], ["activities"], ["check"], ["summary"], ["athletes"]])
+def test_damaged_values_inside_a_sound_store_are_one_sentence(tmp_path, damage, command):
+    """Damage that SQLite's page checks cannot see: a value no runload wrote."""
+    folder = tmp_path / "w"
+    make_folder(folder, 4)
+    db = tmp_path / "r.db"
+    from runload.ingest import import_paths
+
+    with Store.open(db) as store:
+        import_paths(store, [folder], "ann", jobs=1)
+    conn = sqlite3.connect(db)
+    if damage == "bad_json":
+        conn.execute("""UPDATE activities SET hr_seconds_by_bpm = '{"H43": 1.0}'""")
+    else:
+        conn.execute("UPDATE athletes SET name = CAST(X'616EBC6E' AS TEXT)")  # 'an\xbcn': not UTF-8
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(cli, ["--db", str(db), *command])
+    if result.exit_code == 0:  # this command never reads the damaged value
+        return
+    assert result.exit_code == 1
+    line = _one_sentence(result.stderr, str(db))
+    assert "is damaged" in line.replace(str(db), "<db>"), line
+
+
+def test_damaged_values_are_found_by_some_command(tmp_path):
+    """The premise of the test above: each damage is met by at least one read command."""
+    folder = tmp_path / "w"
+    make_folder(folder, 4)
+    for damage, sql in (("json", """UPDATE activities SET hr_seconds_by_bpm = '{"H43": 1.0}'"""),
+                        ("utf8", "UPDATE athletes SET name = CAST(X'616EBC6E' AS TEXT)")):
+        db = tmp_path / f"{damage}.db"
+        from runload.ingest import import_paths
+
+        with Store.open(db) as store:
+            import_paths(store, [folder], "ann", jobs=1)
+        conn = sqlite3.connect(db)
+        conn.execute(sql)
+        conn.commit()
+        conn.close()
+        codes = [CliRunner().invoke(cli, ["--db", str(db), c]).exit_code for c in ("weeks", "summary", "athletes")]
+        assert 1 in codes, (damage, codes)

@@ -105,6 +105,15 @@ class RunloadGroup(click.Group):
             path = (ctx.obj or {}).get("db_path") or default_db_path()
             click.echo(f"Error: {_db_error_sentence(path, err)}", err=True)
             ctx.exit(EXIT_ERROR)
+        except UnicodeDecodeError as err:
+            if not _raised_in_store(err):
+                _unexpected(ctx, err)
+            from runload.store import default_db_path
+
+            path = (ctx.obj or {}).get("db_path") or default_db_path()
+            click.echo(f"Error: the store {path} is damaged (a stored text is not valid UTF-8); it was left "
+                       "untouched — restore a backup or use another --db", err=True)
+            ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except BrokenPipeError:
@@ -115,14 +124,28 @@ class RunloadGroup(click.Group):
             click.echo(f"Error: {err.strerror or err}{where}.", err=True)
             ctx.exit(EXIT_ERROR)
         except Exception as err:  # noqa: BLE001 - last line of defence at the boundary
-            if os.environ.get("RUNLOAD_DEBUG"):
-                raise
-            click.echo(
-                f"Error: unexpected problem ({type(err).__name__}: {one_line(str(err))}); run again with RUNLOAD_DEBUG=1 "
-                "for details and please report it.",
-                err=True,
-            )
-            ctx.exit(EXIT_ERROR)
+            _unexpected(ctx, err)
+
+
+def _unexpected(ctx: click.Context, err: Exception) -> None:
+    if os.environ.get("RUNLOAD_DEBUG"):
+        raise err
+    click.echo(
+        f"Error: unexpected problem ({type(err).__name__}: {one_line(str(err))}); run again with "
+        "RUNLOAD_DEBUG=1 for details and please report it.",
+        err=True,
+    )
+    ctx.exit(EXIT_ERROR)
+
+
+def _raised_in_store(err: BaseException) -> bool:
+    """True when the innermost runload frame of ``err`` is the store's (SQLite handed it bad text)."""
+    tb, last = err.__traceback__, None
+    while tb is not None:
+        if f"{os.sep}runload{os.sep}" in tb.tb_frame.f_code.co_filename:
+            last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and os.path.basename(last) == "store.py"
 
 
 def _say(text: str) -> None:
