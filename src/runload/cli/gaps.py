@@ -26,7 +26,8 @@ def gaps_group():
 @gaps_group.command("add")
 @athlete_option
 @click.option("--from", "from_", required=True, type=DATE, metavar="DATE", help="First day without data (YYYY-MM-DD).")
-@click.option("--to", "to", required=True, type=DATE, metavar="DATE", help="Last day without data (YYYY-MM-DD), inclusive.")
+@click.option("--to", "to", required=True, type=DATE, metavar="DATE",
+              help="Last day without data (YYYY-MM-DD), inclusive.")
 @click.option("--reason", metavar="TEXT", help="Why, e.g. 'watch broken' or 'flu'.")
 @click.pass_context
 def gaps_add(ctx, athlete, from_, to, reason):

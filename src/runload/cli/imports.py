@@ -51,7 +51,8 @@ def import_cmd(ctx, paths, athlete, shoe, tz, max_file_mb, jobs, fmt, quiet):
                 report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs, progress=progress,
                                       max_file_bytes=max_file_mb * 2**20)
         else:
-            report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs, max_file_bytes=max_file_mb * 2**20)
+            report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs,
+                                  max_file_bytes=max_file_mb * 2**20)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
