@@ -8,7 +8,11 @@ Usage::
 * times the first import (default jobs) and the re-import of the unchanged folder (target < 2 s);
 * throughput of runload's read_bytes per format vs bare fitparse / gpxpy on the same synthetic files
   (``benchmarks/import_bench.py`` covers the real files of ../shared/real-activities and fitfast);
-* peak RSS (VmHWM) of importing a 500,000-point GPX and a 50 MB FIT in a fresh process.
+* peak RSS (VmHWM) of importing a 500,000-point GPX and a 50 MB FIT in a fresh process;
+* ``--kills N`` (default 20): N real ``runload import --jobs 2`` runs killed while their pool works,
+  cycling SIGKILL, SIGTERM and SIGHUP; prints the orphans (workers alive 5 s after the kill; target 0),
+  the slowest end-of-file seen by a reader of the output, and the exit codes. ``--kills-only`` skips
+  everything else.
 """
 
 from __future__ import annotations
@@ -116,12 +120,50 @@ def huge() -> None:
                   f"peak RSS {r['peak_mb']:7.0f} MB  imported {r['imported']}")
 
 
+def kills(n: int) -> int:
+    """Kill ``n`` real imports while their pool runs; returns the orphan count."""
+    import os
+    import signal
+
+    sys.path.insert(0, str(REPO))
+    from tests.robustness.killcheck import kill_import
+
+    runload = str(Path(sys.executable).with_name("runload"))
+    signals = (signal.SIGKILL, signal.SIGTERM, signal.SIGHUP)
+    orphans, workers, eofs, codes, no_eof = 0, 0, [], [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "watch"
+        make_folder(folder, 150)
+        env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+        for i in range(n):
+            signum = signals[i % len(signals)]
+            db = Path(tmp) / f"kill{i}.db"
+            env["RUNLOAD_DB"] = str(db)
+            result = kill_import(runload, folder, db, signum, env)
+            workers += len(result.workers)
+            orphans += len(result.left)
+            codes.append(f"{signum.name}:{result.returncode}")
+            if result.eof_s is None:
+                no_eof += 1
+            else:
+                eofs.append(result.eof_s)
+    print(f"\nKilled imports ({n} runs, --jobs 2, SIGKILL/SIGTERM/SIGHUP in turn): {workers} workers seen, "
+          f"orphans after 5 s: {orphans}; output pipe at EOF in {max(eofs) if eofs else float('nan'):.2f} s "
+          f"at most, never: {no_eof}")
+    print("  exit codes: " + ", ".join(sorted(set(codes))))
+    return orphans
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--skip-huge", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the re-import and print the top 15")
+    ap.add_argument("--kills", type=int, default=20, help="killed imports to check for orphans (0: none)")
+    ap.add_argument("--kills-only", action="store_true", help="only the killed-import check")
     args = ap.parse_args()
+    if args.kills_only:
+        sys.exit(1 if kills(args.kills) else 0)
     with tempfile.TemporaryDirectory() as tmp:
         folder, db = Path(tmp) / "watch", Path(tmp) / "runload.db"
         start = time.perf_counter()
@@ -140,6 +182,8 @@ def main() -> None:
     throughput()
     if not args.skip_huge:
         huge()
+    if args.kills:
+        kills(args.kills)
 
 
 if __name__ == "__main__":

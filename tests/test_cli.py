@@ -155,8 +155,9 @@ def test_usage_errors_exit_2(tmp_path, args, fragment):
 def test_unknown_time_zone_and_rule(tmp_path, season):
     db = tmp_path / "r.db"
     result = invoke(db, "import", str(season), "--tz", "Mars/Base")
-    assert result.exit_code == EXIT_ERROR
-    assert "unknown time zone 'Mars/Base'" in result.output
+    assert result.exit_code == EXIT_USAGE  # a bad option value is a usage error, before the store is opened
+    assert "unknown time zone 'Mars/Base'" in result.output and "Usage:" in result.output
+    assert not db.exists()
     invoke(db, "import", str(season / "2026-03-02.fit"), "--athlete", "kim")
     result = invoke(db, "check", "--rule", "nonsense")
     assert result.exit_code == EXIT_ERROR and "nonsense" in result.output

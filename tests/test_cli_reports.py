@@ -140,7 +140,7 @@ def test_summary_weeks_and_units(tmp_path):
     w01 = run("--db", db, "summary", "--as-of", "2024-01-17", "--week", "2024-W01")
     assert w01.exit_code == 0 and "2024-W01" in w01.output.splitlines()[0]
     bad = run("--db", db, "summary", "--week", "2024-W99")
-    assert bad.exit_code == 1 and "ISO week" in bad.output
+    assert bad.exit_code == 2 and "ISO week" in bad.output and "Usage:" in bad.output  # a bad value: usage error
     future = run("--db", db, "summary", "--as-of", "2024-01-10", "--week", "2024-W05")
     assert future.exit_code == 1
 

@@ -9,20 +9,27 @@ reason and the batch goes on.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
+import stat
+import threading
+import time
 import zipfile
 import zlib
 from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from runload.errors import ImportFormatError, NotAnActivity, RunloadError
 from runload.importers import Source, SourceHints, iter_sources, read_bytes
-from runload.importers.sources import _skip_name
+from runload.importers.sources import MAX_FILE_BYTES, TOO_LARGE, _skip_name
 from runload.models import Activity
+from runload.safetext import safe_label
 from runload.store import Store
 
 #: Below this many files to parse, worker processes cost more than they save.
@@ -146,12 +153,74 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+#: prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+#: How often a worker checks that its parent is still alive [s] (where prctl is missing).
+PARENT_CHECK_S = 0.5
+
+#: Why a file is skipped when the process parsing it died (twice: once in the pool, once alone).
+WORKER_DIED = ("the process reading this file died (out of memory or a crash in a decoder), "
+               "also when retried alone; skipped")
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Run once in each worker: end with the parent, whatever kills it, and hold none of its streams.
+
+    * ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills the worker when the parent dies
+      (also by SIGKILL); a thread that polls the parent pid covers systems without prctl;
+    * stdin, stdout and stderr point to /dev/null, so a pipe reading the command's output sees
+      end-of-file as soon as the command itself is gone;
+    * SIGTERM and SIGHUP get their default action back (a forked worker inherits the CLI's
+      handlers); SIGINT (Ctrl-C reaches the whole process group) is ignored: the parent
+      stops the pool.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:  # pragma: no cover
+        pass
+
+
 def _executor(jobs: int) -> Executor:
+    """A pool of ``jobs`` worker processes that end with this process (see :func:`_worker_init`)."""
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
         ctx = multiprocessing.get_context()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+
+
+def stop_pool(pool: Executor, *, kill: bool = False) -> None:
+    """Shut ``pool`` down; with ``kill`` (interrupted, terminated) end its workers now instead of
+    letting them finish the files in hand."""
+    if kill:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                proc.kill()
+            except (OSError, AttributeError):
+                pass
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def import_paths(
@@ -163,6 +232,7 @@ def import_paths(
     shoe: str | None = None,
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> ImportReport:
     """Import ``paths`` (files, folders, archives) for ``athlete``.
 
@@ -180,11 +250,13 @@ def import_paths(
         Worker processes for parsing (default: all cores; 1 = in this process).
     progress : callable, optional
         Called with each file's label as it is handled.
+    max_file_bytes : int
+        A loose file larger than this is refused before it is read [bytes].
     """
     paths = [os.fspath(p) for p in paths]
     for p in paths:
         if not os.path.exists(p):
-            raise RunloadError(f"{p}: no such file or folder")
+            raise RunloadError(f"{safe_label(p)}: no such file or folder")
     athlete_id = store.athlete_id(athlete, create=True, tz=tz)
     tz = tz or store.athlete_tz(athlete)
     report = ImportReport(athlete=athlete)
@@ -193,10 +265,12 @@ def import_paths(
 
     batch = _Batch(store, athlete_id, import_id, report, shoe, jobs, progress)
     try:
-        _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch)
+        _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch, max_file_bytes)
         batch.flush()
-    finally:
-        batch.close()
+    except BaseException:
+        batch.close(kill=True)  # Ctrl-C, SIGTERM, SIGHUP, a store error: workers end now
+        raise
+    batch.close()
     store.finish_import(import_id, report.counts())
     return report
 
@@ -221,9 +295,10 @@ def count_files(paths: Iterable[str | os.PathLike], limit: int = 200_000) -> int
                 total += 1
             continue
         try:
-            with open(path, "rb") as fh:
-                if fh.read(4) == b"PK\x03\x04":
-                    return None
+            if stat.S_ISREG(os.stat(path).st_mode):  # never open a FIFO or a device
+                with open(path, "rb") as fh:
+                    if fh.read(4) == b"PK\x03\x04":
+                        return None
         except OSError:
             pass
         total += 1
@@ -246,9 +321,10 @@ def _read_error_reason(err: Exception) -> str:
     return f"cannot be read ({type(err).__name__}{': ' + text if text else ''})"
 
 
-def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch) -> None:
+def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, batch,
+                    max_file_bytes: int = MAX_FILE_BYTES) -> None:
     """Walk the sources: refuse, skip known files before reading or parsing, queue the rest."""
-    for source in iter_sources(paths, SourceHints(tz=tz)):
+    for source in iter_sources(paths, SourceHints(tz=tz), max_file_bytes=max_file_bytes):
         report.files += 1
         if source.error:
             report.activity_files += 1
@@ -256,7 +332,9 @@ def _import_sources(store, paths, tz, athlete_id, import_id, report, progress, b
                 report.known_skips.append((source.label, source.error))
             else:
                 report.skipped.append((source.label, source.error))
-                store.log_file(athlete_id, import_id, source.label, source.size, source.mtime, None,
+                # a file refused for its size is looked at again next time (the limit may be raised)
+                size = None if source.error.startswith(TOO_LARGE) else source.size
+                store.log_file(athlete_id, import_id, source.label, size, source.mtime, None,
                                "skipped", source.error)
             _tick(progress, source.label)
             continue
@@ -310,6 +388,10 @@ BATCH_FILES = 256
 BATCH_BYTES = 256 * 1024 * 1024
 
 
+#: Marks a file to be parsed in a process of its own.
+_ALONE = object()
+
+
 class _Batch:
     """Files read and hashed, waiting to be parsed (in worker processes) and stored in order."""
 
@@ -331,11 +413,9 @@ class _Batch:
         if not items:
             return
         if self.jobs > 1 and (len(items) >= PARALLEL_MIN_FILES or self.pool is not None):
-            if self.pool is None:
-                self.pool = _executor(self.jobs)
             window: deque = deque()
             for item in items:
-                window.append((item, self.pool.submit(_parse, item[1], item[0].hints)))
+                window.append((item, self._submit(item, window)))
                 if len(window) >= self.jobs * 4:
                     self._store(*window.popleft())
             while window:
@@ -344,16 +424,60 @@ class _Batch:
             for item in items:
                 self._store(item, None)
 
+    def _submit(self, item, window: deque):
+        """Queue ``item`` in the pool; a pool found broken is drained and replaced first."""
+        for _ in range(2):
+            if self.pool is None:
+                self.pool = _executor(self.jobs)
+            try:
+                future = self.pool.submit(_parse, item[1], item[0].hints)
+                future.runload_pool = self.pool  # type: ignore[attr-defined]
+                return future
+            except BrokenProcessPool:
+                while window:  # their futures fail too: each is retried alone
+                    self._store(*window.popleft())
+                self._drop_pool()
+        return _ALONE  # pragma: no cover - a fresh pool refused work
+
+    def _parsed(self, item, future):
+        if future is None:
+            return _parse(item[1], item[0].hints)
+        if future is _ALONE:
+            return self._alone(item)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            # a worker died (OOM killer, a crash in a native decoder): which file killed it is
+            # unknown, so every file whose result was lost is parsed again, each in a process of its own
+            if getattr(future, "runload_pool", None) is self.pool:  # not a fresh pool made since
+                self._drop_pool()
+            return self._alone(item)
+
+    def _alone(self, item):
+        """Parse one file in a pool of its own: if it kills that worker too, it is skipped with a reason."""
+        pool = _executor(1)
+        try:
+            return pool.submit(_parse, item[1], item[0].hints).result()
+        except BrokenProcessPool:
+            return None, WORKER_DIED, False
+        finally:
+            stop_pool(pool)
+
+    def _drop_pool(self) -> None:
+        if self.pool is not None:
+            stop_pool(self.pool, kill=True)
+            self.pool = None
+
     def _store(self, item, future) -> None:
         src, data, digest = item
-        parsed = future.result() if future is not None else _parse(data, src.hints)
+        parsed = self._parsed(item, future)
         _store_one(self.store, self.athlete_id, self.import_id, src, digest, parsed, self.report, self.shoe)
         _tick(self.progress, src.label)
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+            pool, self.pool = self.pool, None
+            stop_pool(pool, kill=kill)
 
 
 def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, report: ImportReport, shoe) -> None:

@@ -1,4 +1,10 @@
-"""Render rows as a plain-text table, CSV, JSON or Markdown (one place for all commands)."""
+"""Render rows as a plain-text table, CSV, JSON or Markdown (one place for all commands).
+
+Text that came from a file or a user is made safe on the way out: table cells and
+titles show control characters escaped (no escape sequence reaches the terminal, a
+newline cannot split a row), CSV text cells that a spreadsheet would run as a formula
+get a leading ``'`` (OWASP), Markdown escapes link and image syntax.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Sequence
+
+from runload.safetext import csv_cell, one_line, terminal_safe
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -26,7 +34,7 @@ class Column:
 def _cell(value: Any, fmt: Callable[[Any], str]) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return fmt(value)
+    return one_line(fmt(value))
 
 
 def _plain(value: Any) -> Any:
@@ -74,7 +82,7 @@ def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str = "table", 
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow([c.key for c in columns])
         for r in rows:
-            writer.writerow(["" if _plain(r.get(c.key)) is None else _plain(r.get(c.key)) for c in columns])
+            writer.writerow(["" if _plain(r.get(c.key)) is None else csv_cell(_plain(r.get(c.key))) for c in columns])
         return buf.getvalue()
     cells = [[_cell(r.get(c.key), c.fmt) for c in columns] for r in rows]
     headers = [c.header for c in columns]
@@ -99,7 +107,7 @@ def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str = "table", 
 
     out = []
     if title:
-        out.append(title)
+        out.append(terminal_safe(title))
     out.append(line(headers))
     out.append(line(["-" * w for w in widths]))
     out.extend(line(row) for row in cells)
@@ -107,12 +115,16 @@ def render(rows: Sequence[dict], columns: Sequence[Column], fmt: str = "table", 
 
 
 def md_escape(text: str) -> str:
-    """Escape text for a Markdown table cell (pipes, backticks, HTML-looking text)."""
-    return (
+    """Escape text for a Markdown table cell or line: pipes, backticks, HTML-looking text, and link and
+    image syntax (``[x](javascript:...)``, ``![](http://...)``: with ``[`` and ``]`` escaped, user text
+    never becomes a link or a remote image)."""
+    return one_line(
         str(text)
         .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("`", "\\`")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace("\n", " ")

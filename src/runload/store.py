@@ -25,6 +25,7 @@ import pandas as pd
 
 from runload.errors import ConfigError, NotFound, StoreError
 from runload.models import Activity
+from runload.safetext import safe_label
 
 #: Two records are one activity when they start within this many seconds ...
 DEDUP_START_S = 120
@@ -310,8 +311,7 @@ class Store:
                 raise StoreError(f"cannot create the store {p}: its folder is not writable")
         try:
             if readonly:
-                conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=timeout_s,
-                                       isolation_level=None, check_same_thread=False)
+                conn = _connect_readonly(p, timeout_s)
             else:
                 conn = sqlite3.connect(p, timeout=timeout_s, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
@@ -342,7 +342,7 @@ class Store:
                 # refuse a foreign database before anything writes: switching it to WAL changes its header
                 if version > 0:
                     store._check_tables()
-                elif conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                elif _foreign_tables(conn):
                     raise StoreError(
                         f"{p} is an SQLite database but not a runload store; it was left untouched, "
                         "point --db at another file"
@@ -384,7 +384,7 @@ class Store:
             return
         if version > 0:
             self._check_tables()
-        elif self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        elif _foreign_tables(self.conn):
             raise StoreError(
                 f"{self.path} is an SQLite database but not a runload store; it was left untouched, "
                 "point --db at another file"
@@ -408,8 +408,17 @@ class Store:
                 raise
 
     def _check_tables(self) -> None:
+        """Refuse (before anything writes) a database that lacks a table or column its schema version implies."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not {"athletes", "activities"} <= names:
+        expected = _expected_columns(min(max(version, 1), SCHEMA_VERSION))
+        ok = set(expected) <= names
+        for table, columns in expected.items() if ok else ():
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if not columns <= have:
+                ok = False
+                break
+        if not ok:
             raise StoreError(
                 f"{self.path} is an SQLite database but not a runload store; it was left untouched, "
                 "point --db at another file"
@@ -435,15 +444,26 @@ class Store:
             raise StoreError(_db_error_sentence(self.path, err)) from None
         try:
             yield self.conn
+        except sqlite3.DatabaseError as err:  # a full disk, a damaged page...: one sentence
+            self._rollback()
+            raise StoreError(_db_error_sentence(self.path, err)) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.DatabaseError as err:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(_db_error_sentence(self.path, err)) from None
+
+    def _rollback(self) -> None:
+        """Roll back if a transaction is still open (SQLite ends one itself on a full disk)."""
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError:
+            pass
 
     # ------------------------------------------------------------------ athletes
     def athlete_id(self, name: str, *, create: bool = False, tz: str | None = None) -> int:
@@ -467,10 +487,11 @@ class Store:
             known = ", ".join(self.athlete_names()) or "none yet"
             raise NotFound(f"no athlete named {name!r} in the store (athletes: {known})")
         with self.transaction():
-            cur = self.conn.execute(
-                "INSERT INTO athletes (name, tz, created_utc) VALUES (?, ?, ?)", (name, tz, _now())
+            # another process may have created the same athlete since the SELECT above
+            self.conn.execute(
+                "INSERT OR IGNORE INTO athletes (name, tz, created_utc) VALUES (?, ?, ?)", (name, tz, _now())
             )
-            return cur.lastrowid
+            return self.conn.execute("SELECT id FROM athletes WHERE name = ?", (name,)).fetchone()[0]
 
     def athlete_names(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM athletes ORDER BY name")]
@@ -499,6 +520,7 @@ class Store:
         """The last log row for this path when its size and mtime are unchanged, else None."""
         if size is None or mtime is None:
             return None
+        source_path = safe_label(source_path)
         row = self.conn.execute(
             """SELECT outcome, reason, content_hash FROM import_files
                WHERE athlete_id = ? AND source_path = ? AND size = ? AND mtime = ?
@@ -553,6 +575,7 @@ class Store:
     def log_file(self, athlete_id: int, import_id: int | None, source_path: str, size, mtime, content_hash,
                  outcome: str, reason: str | None = None, *, conn: sqlite3.Connection | None = None) -> None:
         """Record what happened to one file (used for incremental re-import)."""
+        source_path = safe_label(source_path)
         sql = """INSERT INTO import_files (athlete_id, import_id, source_path, size, mtime, content_hash,
                  outcome, reason, logged_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
         args = (athlete_id, import_id, source_path, size, mtime, content_hash, outcome, reason, _now())
@@ -586,6 +609,7 @@ class Store:
         duplicate. Two activities of one file are never merged with each other, unless
         the file repeats a session (same sport, same start second).
         """
+        source_path = safe_label(source_path)
         added: list[int] = []
         stored: list[Activity] = []
         dups: list[tuple[Activity, StoredRef]] = []
@@ -718,7 +742,7 @@ class Store:
         return row[0] if row else None
 
     def _ensure_shoe(self, conn, athlete_id: int, name: str) -> int:
-        name = name.strip()
+        name = safe_label(name.strip())  # a gear name from a file may hold escape sequences
         row = conn.execute("SELECT id FROM shoes WHERE athlete_id = ? AND name = ?", (athlete_id, name)).fetchone()
         if row:
             return row[0]
@@ -1282,7 +1306,13 @@ class Store:
             f"SELECT {select} FROM activities x{join} WHERE {where} ORDER BY x.start_unix, x.id", args
         ).fetchall()
         values = list(zip(*rows)) if rows else [()] * len(cols)
-        return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
+        try:
+            return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
+        except (ValueError, TypeError, AttributeError, OverflowError) as err:  # a value no runload wrote
+            raise StoreError(
+                f"the store {self.path} is damaged (a stored activity value cannot be read: "
+                f"{' '.join(str(err).split())[:80]}); restore a backup or use another --db"
+            ) from None
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:
         """Records dropped as duplicates, with the stored activity they duplicate."""
@@ -1491,6 +1521,15 @@ def _shoe_values(conn, athlete_id: int, name: str) -> dict | None:
     return dict(zip(keys, row[:5] + (bool(row[5]),))) if row else None
 
 
+def _foreign_tables(conn) -> bool:
+    """True when the database holds tables but no runload schema version. Read again now: another
+    process may have created the store since this one first looked (its first migration writes the
+    tables and the version in one transaction, so tables without a version are someone else's)."""
+    if not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        return False
+    return conn.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
 def _looks_like_sqlite(p: Path) -> bool:
     try:
         if p.stat().st_size == 0:
@@ -1501,13 +1540,61 @@ def _looks_like_sqlite(p: Path) -> bool:
         return False
 
 
+def _connect_readonly(p: Path, timeout_s: float) -> sqlite3.Connection:
+    """A read-only connection; on a read-only file system or folder (no -shm file can be made)
+    the file is opened as immutable: nothing can write it there anyway."""
+    uri = f"file:{_uri_path(p)}?mode=ro"
+    if not os.access(p.parent, os.W_OK) or not os.access(p, os.W_OK):
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as err:
+        if "immutable" in uri or not ("unable to open" in str(err) or "readonly" in str(err)):
+            raise
+        conn.close()
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout_s, isolation_level=None,
+                               check_same_thread=False)
+    return conn
+
+
+def _uri_path(p: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(p.absolute()))
+
+
+_EXPECTED: dict[int, dict[str, set[str]]] = {}
+
+
+def _expected_columns(version: int) -> dict[str, set[str]]:
+    """{table: columns} of a runload store at schema ``version`` (built from the migrations in memory)."""
+    if version not in _EXPECTED:
+        mem = sqlite3.connect(":memory:")
+        try:
+            for script in MIGRATIONS[:version]:
+                mem.executescript(script)
+            tables = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            _EXPECTED[version] = {t: {r[1] for r in mem.execute(f"PRAGMA table_info({t})")} for t in tables}
+        finally:
+            mem.close()
+    return _EXPECTED[version]
+
+
 def _db_error_sentence(p: Path, err: Exception) -> str:
     text = str(err)
+    if "disk is full" in text or "database or disk is full" in text:
+        return (f"the disk holding the store {p} is full (or a file-size limit was reached); free some space and "
+                "run the command again — whole files already imported are kept")
+    if "disk I/O error" in text:
+        return (f"the store {p} could not be written (disk I/O error: the disk may be full, failing or "
+                "removed); free space or check the disk, then run the command again")
     if "locked" in text or "busy" in text:
         return f"the store {p} is locked by another runload process; try again when it has finished"
     if "readonly" in text or "read-only" in text:
         return f"the store {p} is read-only; make it writable or use another --db"
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if "not a database" in text or "malformed" in text or "corrupt" in text or "no such table" in text \
+            or "no such column" in text or "Could not decode" in text:
         return f"the store {p} is damaged ({text}); it was left untouched — restore a backup or use another --db"
     if "unable to open" in text:
         return f"cannot open the store {p}; check the path and its permissions"

@@ -12,8 +12,9 @@ from runload import tables
 from runload.analysis import CHECK_COLUMNS, check
 from runload.cli import cli
 from runload.cli.common import (
-    as_of_option, emit_records, table_with_notes, fail_on_exit, athlete_option, load_config, open_store, parse_date, pick_athletes, resolve_settings,
-    units_option,
+    DATE, NAME, TIME_ZONE,
+    as_of_option, emit_records, table_with_notes, fail_on_exit, athlete_option, load_config, open_store, parse_date,
+    pick_athletes, resolve_settings, units_option,
 )
 from runload.errors import ConfigError
 from runload.ingest import _executor, default_jobs
@@ -103,7 +104,7 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--rule", "rules", multiple=True, metavar="ID",
               help=f"Only this rule (repeatable): {', '.join(sorted(RULES))}.")
-@click.option("--since", metavar="DATE",
+@click.option("--since", type=DATE, metavar="DATE",
               help=f"Only findings on or after this date (default: the last {CHECK_DEFAULT_WEEKS} weeks; "
                    "JSON: all).")
 @click.option("--all-history", is_flag=True, help="Every finding of the whole log.")
@@ -179,14 +180,14 @@ def _distance(value: str | None, option: str) -> float | None:
 
 
 @shoes_group.command("add")
-@click.argument("name")
+@click.argument("name", type=NAME)
 @athlete_option
 @click.option("--start-distance", metavar="DIST", default="0km", show_default=True,
               help="Distance already on the shoe, e.g. 120mi or 200km.")
 @click.option("--check-at", metavar="DIST", help="Check wear from this distance (default 300mi).")
 @click.option("--retire-at", metavar="DIST", help="Suggest replacing from this distance (default 500mi).")
 @click.option("--default", "make_default", is_flag=True, help="Use it for runs without another shoe.")
-@click.option("--tz", metavar="ZONE", help="The athlete's IANA time zone, if the athlete is new.")
+@click.option("--tz", type=TIME_ZONE, metavar="ZONE", help="The athlete's IANA time zone, if the athlete is new.")
 @click.pass_context
 def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_default, tz):
     """Add a shoe (or change its distances)."""
@@ -266,10 +267,10 @@ def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
 
 
 @shoes_group.command("assign")
-@click.argument("name")
+@click.argument("name", type=NAME)
 @athlete_option
-@click.option("--from", "from_", required=True, metavar="DATE", help="First local date (YYYY-MM-DD).")
-@click.option("--to", "to", metavar="DATE", help="Last local date (default: open-ended).")
+@click.option("--from", "from_", required=True, type=DATE, metavar="DATE", help="First local date (YYYY-MM-DD).")
+@click.option("--to", "to", type=DATE, metavar="DATE", help="Last local date (default: open-ended).")
 @click.pass_context
 def shoes_assign(ctx, name, athlete, from_, to):
     """Wear shoe NAME on the runs of these dates (and later imports in that range).
@@ -294,9 +295,9 @@ def shoes_assign(ctx, name, athlete, from_, to):
 
 
 @shoes_group.command("retire")
-@click.argument("name")
+@click.argument("name", type=NAME)
 @athlete_option
-@click.option("--on", "on", metavar="DATE", help="Retirement date (default today).")
+@click.option("--on", "on", type=DATE, metavar="DATE", help="Retirement date (default today).")
 @click.pass_context
 def shoes_retire(ctx, name, athlete, on):
     """Retire shoe NAME: runs after that date no longer count on it."""
@@ -308,7 +309,7 @@ def shoes_retire(ctx, name, athlete, on):
 
 
 @shoes_group.command("default")
-@click.argument("name")
+@click.argument("name", type=NAME)
 @athlete_option
 @click.pass_context
 def shoes_default(ctx, name, athlete):

@@ -1,7 +1,13 @@
-"""Options and helpers shared by the command modules."""
+"""Options and helpers shared by the command modules.
+
+Option values are checked by click parameter types (:class:`DateParam`,
+:class:`TimeZoneParam`, :class:`WeekParam`, :class:`NameParam`, :data:`ROW_ID`):
+a bad value exits 2 with click's usage line, before any store is opened.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import click
@@ -117,17 +123,114 @@ def fail_on_exit(highest, fail_on: str) -> int:
     return EXIT_ALERT if Severity.parse(highest) >= Severity.ALERT else EXIT_WARNING
 
 
-def parse_date(value: str | None, option: str = "--as-of") -> date | None:
-    if value is None:
-        return None
+#: Dates accepted by date options: far enough for any running log, near enough for every calendar computation.
+MIN_DATE = date(1970, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+
+
+def parse_date(value: str | date | None, option: str = "--as-of") -> date | None:
+    if value is None or isinstance(value, date):  # already checked by DateParam
+        return value
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD", param_hint=option) from None
 
 
-athlete_option = click.option("--athlete", "-a", metavar="NAME", help="The athlete (default: the only one).")
+class DateParam(click.ParamType):
+    """A calendar date written YYYY-MM-DD, between :data:`MIN_DATE` and :data:`MAX_DATE`; gives a ``date``."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+        if not MIN_DATE <= day <= MAX_DATE:
+            self.fail(f"{day.isoformat()} is out of range; give a date between {MIN_DATE.isoformat()} and "
+                      f"{MAX_DATE.isoformat()}", param, ctx)
+        return day
+
+
+class TimeZoneParam(click.ParamType):
+    """An IANA time zone name such as Europe/Berlin (given back as written)."""
+
+    name = "zone"
+
+    def convert(self, value, param, ctx):
+        from zoneinfo import ZoneInfo
+
+        text = str(value).strip()
+        try:
+            if not text or _CONTROL.search(text):
+                raise ValueError(text)
+            ZoneInfo(text)
+        except Exception:  # noqa: BLE001 - ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError...
+            self.fail(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin or America/New_York",
+                      param, ctx)
+        return text
+
+
+class WeekParam(click.ParamType):
+    """``last``, ``this`` or an ISO week written ``2026-W07`` (given back as text)."""
+
+    name = "week"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if text.lower() in ("last", "this"):
+            return text.lower()
+        m = re.fullmatch(r"(\d{4})-?W(\d{1,2})", text, re.I)
+        try:
+            if not m:
+                raise ValueError(text)
+            monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            self.fail(f"{value!r} is not a week; write last, this or an ISO week such as 2026-W07", param, ctx)
+        if not MIN_DATE <= monday <= MAX_DATE:
+            self.fail(f"{value!r} is out of range; give a week between {MIN_DATE.year} and {MAX_DATE.year}",
+                      param, ctx)
+        return text
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class NameParam(click.ParamType):
+    """A name (athlete, shoe): not empty, at most :attr:`max_len` characters, no control characters."""
+
+    name = "name"
+    max_len = 100
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if not text:
+            self.fail("an empty name; give at least one visible character", param, ctx)
+        if _CONTROL.search(text):
+            self.fail(f"{text!r} holds a control character (newline, tab, escape...); give a plain name",
+                      param, ctx)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("the name is not valid text in this terminal's encoding", param, ctx)
+        if len(text) > self.max_len:
+            self.fail(f"a name of {len(text)} characters; give at most {self.max_len}", param, ctx)
+        return text
+
+
+DATE = DateParam()
+TIME_ZONE = TimeZoneParam()
+WEEK = WeekParam()
+NAME = NameParam()
+#: A stored row id (gap, activity...): SQLite integers are 64-bit.
+ROW_ID = click.IntRange(1, 2**63 - 1)
+
+athlete_option = click.option("--athlete", "-a", type=NAME, metavar="NAME",
+                              help="The athlete (default: the only one).")
 units_option = click.option("--units", type=click.Choice(["km", "mi"]), default=None,
                             help="Distance units (default: the config's units, else km).")
-as_of_option = click.option("--as-of", "as_of", metavar="DATE",
+as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="DATE",
                             help="Evaluate the log as it stood on this date (YYYY-MM-DD).")

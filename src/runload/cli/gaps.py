@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from runload.cli import cli
-from runload.cli.common import athlete_option, open_store, parse_date, pick_athletes
+from runload.cli.common import DATE, ROW_ID, athlete_option, open_store, parse_date, pick_athletes
 from runload.output import Column, render
 
 
@@ -25,8 +25,9 @@ def gaps_group():
 
 @gaps_group.command("add")
 @athlete_option
-@click.option("--from", "from_", required=True, metavar="DATE", help="First day without data (YYYY-MM-DD).")
-@click.option("--to", "to", required=True, metavar="DATE", help="Last day without data (YYYY-MM-DD), inclusive.")
+@click.option("--from", "from_", required=True, type=DATE, metavar="DATE", help="First day without data (YYYY-MM-DD).")
+@click.option("--to", "to", required=True, type=DATE, metavar="DATE",
+              help="Last day without data (YYYY-MM-DD), inclusive.")
 @click.option("--reason", metavar="TEXT", help="Why, e.g. 'watch broken' or 'flu'.")
 @click.pass_context
 def gaps_add(ctx, athlete, from_, to, reason):
@@ -65,7 +66,7 @@ def gaps_list(ctx, athlete, fmt):
 
 
 @gaps_group.command("remove")
-@click.argument("gap_id", metavar="ID", type=int)
+@click.argument("gap_id", metavar="ID", type=ROW_ID)
 @athlete_option
 @click.pass_context
 def gaps_remove(ctx, gap_id, athlete):

@@ -12,20 +12,24 @@ import pandas as pd
 from runload import tables
 from runload.cli import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
 from runload.cli.common import (
-    as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date, pick_athletes,
-    resolve_settings, units_option,
+    NAME, TIME_ZONE, as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date,
+    pick_athletes, resolve_settings, units_option,
 )
 from runload.errors import ConfigError, RunloadError
+from runload.importers.sources import MAX_FILE_BYTES
 from runload.ingest import count_files, import_paths
 from runload.output import Column, plain_rows, render
+from runload.safetext import terminal_safe
 from runload.units import fmt_duration, m_to, to_m
 
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @athlete_option
-@click.option("--shoe", metavar="NAME", help="Shoe worn on the runs of this import (created if new).")
-@click.option("--tz", metavar="ZONE", help="The athlete's IANA time zone, e.g. Europe/Berlin (stored).")
+@click.option("--shoe", type=NAME, metavar="NAME", help="Shoe worn on the runs of this import (created if new).")
+@click.option("--tz", type=TIME_ZONE, metavar="ZONE", help="The athlete's IANA time zone, e.g. Europe/Berlin (stored).")
+@click.option("--max-file-mb", "max_file_mb", type=click.IntRange(1, 1024 * 1024), default=MAX_FILE_BYTES // 2**20,
+              show_default=True, metavar="MB", help="Refuse loose files larger than this, before reading them.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parsing processes (default: all cores).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--quiet", "-q", is_flag=True,
@@ -34,7 +38,7 @@ from runload.units import fmt_duration, m_to, to_m
 @click.option("--show-known-skips", is_flag=True,
               help="Also list the files an earlier import skipped (they are remembered and not listed again).")
 @click.pass_context
-def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet, show_known_skips):
+def import_cmd(ctx, paths, athlete, shoe, tz, max_file_mb, jobs, fmt, quiet, show_known_skips):
     """Import activity files, folders and export archives.
 
     PATH may be a FIT, GPX or TCX file (also .gz), a folder (searched
@@ -53,18 +57,20 @@ def import_cmd(ctx, paths, athlete, shoe, tz, jobs, fmt, quiet, show_known_skips
         show_progress = fmt == "text" and not quiet and sys.stderr.isatty()
         if show_progress:
             with _Progress(count_files(paths)) as progress:
-                report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs, progress=progress)
+                report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs, progress=progress,
+                                      max_file_bytes=max_file_mb * 2**20)
         else:
-            report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs)
+            report = import_paths(store, paths, athlete, tz=tz, shoe=shoe, jobs=jobs,
+                                  max_file_bytes=max_file_mb * 2**20)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         text = format_import_report(report, quiet=quiet, show_known_skips=show_known_skips)
         if text:
-            click.echo(text)
+            click.echo(terminal_safe(text))
     if not report.activity_files:
         where = ", ".join(paths)
-        click.echo(f"No FIT, GPX or TCX file in {where}: nothing to import.", err=True)
+        click.echo(terminal_safe(f"No FIT, GPX or TCX file in {where}: nothing to import."), err=True)
         ctx.exit(EXIT_NO_ACTIVITY_FILES)
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)

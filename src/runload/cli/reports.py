@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import click
 from runload.cli import EXIT_NO_DATA, EXIT_OK, cli
 from runload.errors import RunloadError
 from runload.cli.common import (
-    as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes, team_settings,
-    units_option,
+    WEEK, as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes,
+    team_settings, units_option,
 )
 
 FAIL_ON_DEFAULT = "warning"
@@ -26,6 +27,7 @@ def _write_atomic(path: Path, text: str) -> None:
         raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
     if path.is_dir():
         raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as report.html")
+    check_replaceable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
@@ -45,6 +47,26 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def check_replaceable(path: Path) -> None:
+    """Refuse to replace anything at ``path`` but a regular file (a device, a FIFO, a symbolic link,
+    a folder): writing a report must never turn /dev/full or a link's target into an HTML file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise click.BadParameter(f"cannot check {path}: {err.strerror or err}", param_hint="'--out'") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise click.BadParameter(
+        f"{path} is {kind}; give the path of a regular file to create or replace, or - for standard output",
+        param_hint="'--out'",
+    )
+
+
 @cli.command("report")
 @athlete_option
 @click.option("--all", "all_athletes", is_flag=True, help="Every athlete: the coach's team overview.")
@@ -52,8 +74,9 @@ def _write_atomic(path: Path, text: str) -> None:
               help="Weeks shown in the charts and tables.")
 @units_option
 @as_of_option
-@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="The HTML file to write (one file, charts embedded, no external resources).")
+@click.option("--out", "-o", "out", type=click.Path(allow_dash=True), required=True,
+              help="The HTML file to write (one file, charts embedded, no external resources); - for standard "
+                   "output. Only a regular file is ever replaced.")
 @click.pass_context
 def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     """Write a self-contained HTML report: charts, weekly table, findings, shoes.
@@ -65,6 +88,8 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     from runload import service
     from runload.report.html import render_report
 
+    if out != "-":
+        check_replaceable(Path(out).expanduser())  # before any work
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
     with open_store(ctx) as store:
@@ -73,16 +98,20 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
         athletes = [service.collect(store, s) for s in settings]
     units = settings[0].units
     page = render_report(athletes, units=units, weeks=weeks, team=all_athletes or len(athletes) > 1)
-    _write_atomic(Path(out), page)
+    if out == "-":
+        click.echo(page, nl=False)
+    else:
+        _write_atomic(Path(out), page)
     total = sum(len(a.findings) for a in athletes)
-    click.echo(f"Wrote {out}: {len(athletes)} athlete{'s' if len(athletes) != 1 else ''}, "
+    where = "the report to standard output" if out == "-" else out
+    click.echo(f"Wrote {where}: {len(athletes)} athlete{'s' if len(athletes) != 1 else ''}, "
                f"{total} finding{'s' if total != 1 else ''} in the log.", err=True)
 
 
 @cli.command("summary")
 @athlete_option
 @click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
-@click.option("--week", "week", default="last", show_default=True, metavar="last|this|YYYY-Www",
+@click.option("--week", "week", type=WEEK, default="last", show_default=True, metavar="last|this|YYYY-Www",
               help="last = the last complete ISO week before the as-of date; this = the current week so far.")
 @as_of_option
 @units_option

@@ -13,7 +13,15 @@ and the walk continues):
   well harmlessly);
 * more than :data:`MAX_ARCHIVE_TOTAL_BYTES` uncompressed in one archive;
 * absolute names or names with ``..`` (``/`` or ``\\`` separated; never
-  written to disk anyway, but reported), encrypted members, symbolic-link members.
+  written to disk anyway, but reported), encrypted members, symbolic-link members;
+* any other exception while a member is listed or read (a damaged deflate or LZMA
+  stream, a name that strips to nothing): that member is refused, the rest goes on.
+
+Loose files: anything that is not a regular file (a FIFO, a device such as
+``/dev/zero``, a socket) is refused without being opened; a file larger than
+:data:`MAX_FILE_BYTES` (``runload import --max-file-mb``) is refused before it is
+read. Labels are made printable with :func:`runload.safetext.safe_label` (a file
+name that is not UTF-8 or holds a newline is shown and stored escaped).
 
 A Strava bulk export (zipped or unzipped) has ``activities.csv`` listing each
 activity's ``Filename`` with its ``Activity Type``, ``Activity Name`` and
@@ -32,8 +40,14 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
+from runload.safetext import safe_label
+
 from . import Source, SourceHints
 
+#: Largest loose file read [bytes] (zip archives are read member by member, see MAX_MEMBER_BYTES).
+MAX_FILE_BYTES = 300 * 1024 * 1024
+#: How a refusal for size starts (such a file is tried again when the limit is raised).
+TOO_LARGE = "file of "
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECK_MIN_BYTES = 1024 * 1024
@@ -238,7 +252,7 @@ def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -
             prefix = info.filename[: -len(_STRAVA_CSV)]
             try:
                 named, rows = _strava_rows(_read_member(zf, info), hints)
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError):
+            except Exception:  # noqa: BLE001 - a damaged activities.csv only loses its hints
                 continue
             for name, hint in named.items():
                 strava[prefix + name] = hint
@@ -246,35 +260,43 @@ def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -
             csv_mtime = _zip_mtime(info)
     total = 0
     for info in sorted(infos, key=lambda i: i.filename):
-        if info.is_dir() or _skip_name(info.filename) or "__MACOSX/" in info.filename:
-            continue
-        member_label = f"{label}!{info.filename}"
-        mtime = _zip_mtime(info)
-        member_hints = _hint_for(strava, info.filename, used) or hints
-        problem = _member_problem(info)
-        if problem is None:
-            total += info.file_size
-            if total > MAX_ARCHIVE_TOTAL_BYTES:
-                problem = f"archive expands to more than {MAX_ARCHIVE_TOTAL_BYTES // 2**30} GB; rest refused"
-        if problem:
-            yield _refused(member_label, info.file_size, mtime, member_hints, problem)
-            continue
+        member_label = safe_label(f"{label}!{info.filename}")
         try:
-            with zf.open(info) as handle:
-                head = handle.read(4)
-        except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
-            yield _refused(member_label, info.file_size, mtime, member_hints, f"unreadable archive member ({exc})")
-            continue
-        if head in _ZIP_MAGIC:
-            if depth >= MAX_ARCHIVE_DEPTH:
-                yield _refused(member_label, info.file_size, mtime, member_hints, "archives nested too deeply; refused")
+            if info.is_dir() or _skip_name(info.filename) or "__MACOSX/" in info.filename:
+                continue
+            mtime = _zip_mtime(info)
+            member_hints = _hint_for(strava, info.filename, used) or hints
+            problem = _member_problem(info)
+            if problem is None:
+                total += info.file_size
+                if total > MAX_ARCHIVE_TOTAL_BYTES:
+                    problem = f"archive expands to more than {MAX_ARCHIVE_TOTAL_BYTES // 2**30} GB; rest refused"
+            if problem:
+                yield _refused(member_label, info.file_size, mtime, member_hints, problem)
                 continue
             try:
-                inner = zipfile.ZipFile(io.BytesIO(_read_member(zf, info)))
-            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError) as exc:
-                yield _refused(member_label, info.file_size, mtime, member_hints, f"damaged zip archive ({exc})")
+                with zf.open(info) as handle:
+                    head = handle.read(4)
+            except Exception as exc:  # noqa: BLE001 - zlib.error, LZMAError, BadZipFile...: this member only
+                yield _refused(member_label, info.file_size, mtime, member_hints,
+                               f"damaged archive member ({_exc_text(exc)}); refused")
                 continue
-            yield from _iter_zip(member_label, inner, member_hints, depth + 1)
+            if head in _ZIP_MAGIC:
+                if depth >= MAX_ARCHIVE_DEPTH:
+                    yield _refused(member_label, info.file_size, mtime, member_hints,
+                                   "archives nested too deeply; refused")
+                    continue
+                try:
+                    inner = zipfile.ZipFile(io.BytesIO(_read_member(zf, info)))
+                except Exception as exc:  # noqa: BLE001 - a damaged inner archive: this member only
+                    yield _refused(member_label, info.file_size, mtime, member_hints,
+                                   f"damaged zip archive ({_exc_text(exc)})")
+                    continue
+                yield from _iter_zip(member_label, inner, member_hints, depth + 1)
+                continue
+        except Exception as exc:  # noqa: BLE001 - one odd member (an empty name...) must not end the archive
+            yield _refused(member_label, getattr(info, "file_size", 0), None, hints,
+                           f"unreadable archive member ({_exc_text(exc)})")
             continue
         yield Source(
             label=member_label,
@@ -284,6 +306,12 @@ def _iter_zip(label: str, zf: zipfile.ZipFile, hints: SourceHints, depth: int) -
             hints=member_hints,
         )
     yield from _export_leftovers(lambda key: f"{label}!{key}", strava, used, manual, csv_mtime)
+
+
+def _exc_text(exc: BaseException) -> str:
+    """An exception as a short single line (its type when it has no message)."""
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
@@ -310,9 +338,31 @@ def _is_zip_file(path: Path) -> bool:
         return handle.read(4) in _ZIP_MAGIC
 
 
-def _iter_file(path: Path, label: str, hints: SourceHints) -> Iterator[Source]:
+def _bounded_reader(path: Path, limit: int):
+    """Read ``path``, but never more than ``limit`` bytes (it may have grown since it was listed)."""
+
+    def read() -> bytes:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise OSError(f"the file grew past the {limit // 2**20} MB limit while it was read")
+        return data
+
+    return read
+
+
+def not_regular_reason(mode: int) -> str:
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    return f"not a regular file ({kind}); skipped without reading it"
+
+
+def _iter_file(path: Path, label: str, hints: SourceHints, max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[Source]:
     try:
         st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # never open a FIFO (blocks) or a device (/dev/zero never ends)
+            yield _refused(label, 0, None, hints, not_regular_reason(st.st_mode))
+            return
         is_zip = _is_zip_file(path)
     except OSError as exc:
         yield _refused(label, 0, None, hints, f"unreadable ({exc.strerror or exc})")
@@ -320,15 +370,22 @@ def _iter_file(path: Path, label: str, hints: SourceHints) -> Iterator[Source]:
     if is_zip:
         try:
             zf = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
-            yield _refused(label, st.st_size, st.st_mtime, hints, f"damaged zip archive ({exc})")
+            # the ZipFile owns no open file between reads: a path is reopened per member
+        except Exception as exc:  # noqa: BLE001 - BadZipFile, ValueError, EOFError, OverflowError...
+            yield _refused(label, st.st_size, st.st_mtime, hints, f"damaged zip archive ({_exc_text(exc)})")
             return
         yield from _iter_zip(label, zf, hints, 1)
         return
-    yield Source(label=label, size=st.st_size, mtime=st.st_mtime, read=path.read_bytes, hints=hints)
+    if st.st_size > max_file_bytes:
+        yield _refused(label, st.st_size, st.st_mtime, hints,
+                       f"{TOO_LARGE}{st.st_size / 1e6:,.0f} MB is over the {max_file_bytes // 2**20} MB limit; "
+                       "refused (raise it with --max-file-mb)")
+        return
+    yield Source(label=label, size=st.st_size, mtime=st.st_mtime, read=_bounded_reader(path, max_file_bytes),
+                 hints=hints)
 
 
-def _iter_dir(root: Path, hints: SourceHints) -> Iterator[Source]:
+def _iter_dir(root: Path, hints: SourceHints, max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[Source]:
     strava: dict[str, SourceHints] = {}
     manual: list[tuple[str, dict]] = []
     used: set[str] = set()
@@ -348,42 +405,52 @@ def _iter_dir(root: Path, hints: SourceHints) -> Iterator[Source]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield _refused(str(folder), 0, None, hints, f"unreadable folder ({exc.strerror or exc})")
+            yield _refused(safe_label(folder), 0, None, hints, f"unreadable folder ({exc.strerror or exc})")
             return
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            if entry.is_symlink():
-                yield _refused(str(path), 0, None, hints, "symbolic link (not followed)")
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                yield from walk(path)
-                continue
-            if not entry.is_file(follow_symlinks=False) or _skip_name(entry.name):
+            try:
+                if entry.is_symlink():
+                    yield _refused(safe_label(path), 0, None, hints, "symbolic link (not followed)")
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    yield from walk(path)
+                    continue
+                if _skip_name(entry.name):
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    yield _refused(safe_label(path), 0, None, hints,
+                                   not_regular_reason(entry.stat(follow_symlinks=False).st_mode))
+                    continue
+            except OSError as exc:
+                yield _refused(safe_label(path), 0, None, hints, f"unreadable ({exc.strerror or exc})")
                 continue
             rel = PurePosixPath(*path.relative_to(root).parts)
-            yield from _iter_file(path, str(path), _hint_for(strava, str(rel), used) or hints)
+            yield from _iter_file(path, safe_label(path), _hint_for(strava, str(rel), used) or hints, max_file_bytes)
 
     yield from walk(root)
     yield from _export_leftovers(lambda key: str(root / key), strava, used, manual, csv_mtime[0])
 
 
-def iter_sources(paths: Iterable[str | os.PathLike], hints: SourceHints | None = None) -> Iterator[Source]:
+def iter_sources(paths: Iterable[str | os.PathLike], hints: SourceHints | None = None, *,
+                 max_file_bytes: int = MAX_FILE_BYTES) -> Iterator[Source]:
     """Yield a :class:`Source` for every candidate activity file under ``paths``.
 
     Files are taken as given (recognised later by content); folders are walked
     recursively in sorted order, skipping hidden entries, symbolic links
     (reported) and obvious non-activity files (``.csv``, ``.json``, ``.jpg`` ...);
     zip archives (by content) are expanded in memory, see the module docstring.
+    A loose file larger than ``max_file_bytes`` is refused before it is read.
     """
     hints = hints or SourceHints()
     for raw in paths:
         path = Path(raw)
-        label = str(raw)
+        label = safe_label(raw)
         if path.is_dir():
-            yield from _iter_dir(path, hints)
+            yield from _iter_dir(path, hints, max_file_bytes)
         elif path.exists():
-            yield from _iter_file(path, label, hints)
+            yield from _iter_file(path, label, hints, max_file_bytes)
         else:
             yield _refused(label, 0, None, hints, "no such file or folder")

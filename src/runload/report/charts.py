@@ -691,13 +691,25 @@ def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layo
 
 # --------------------------------------------------------------------------- output
 
+def _literal_text(fig: Figure):
+    """Show every text of ``fig`` as written: a ``$`` in a shoe or athlete name is not math text
+    (``$\\undefinedmacro$`` would stop the drawing). Use as ``with _literal_text(fig): fig.savefig(...)``."""
+    import matplotlib
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    # texts made while drawing (tick labels) too; SVG text stays text (smaller, its size readable)
+    return matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none"})
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Write ``fig`` to ``path``: PNG or SVG, chosen by the suffix."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"cannot save a chart as {suffix or 'a file without suffix'}; use .png or .svg")
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG text stays text: smaller, searchable
+    with _literal_text(fig):
         fig.savefig(p, format=suffix[1:], dpi=120 if suffix == ".png" else None,
                     metadata={"Date": None} if suffix == ".svg" else None)
     return p
@@ -710,7 +722,7 @@ def to_svg(fig: Figure) -> str:
     is smaller than with glyph outlines and a label's size can be read back.
     """
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
+    with _literal_text(fig):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     start = text.find("<svg")
@@ -719,5 +731,6 @@ def to_svg(fig: Figure) -> str:
 
 def to_png_bytes(fig: Figure, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with _literal_text(fig):
+        fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
