@@ -77,3 +77,35 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_circle():
     found = cycles(import_graph())
     assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_help_and_completion_load_no_heavy_library():
+    """``runload --help``, a command's help and shell completion import none of pandas, numpy,
+    matplotlib or the decoders: every TAB of completion would pay for them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from runload.cli import cli\n"
+        "for args in (['--help'], ['check', '--help'], ['weeks', '--help'], ['import', '--help']):\n"
+        "    try:\n"
+        "        cli(args, prog_name='runload', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('pandas', 'numpy', 'matplotlib', 'fitfast', 'fitparse', 'gpxpy', 'runload.store')\n"
+        "print('HEAVY:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "PYTHONPATH": str(SRC)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "HEAVY:", out.stdout
+    env = {**__import__("os").environ, "PYTHONPATH": str(SRC), "_RUNLOAD_COMPLETE": "bash_complete",
+           "COMP_WORDS": "runload we", "COMP_CWORD": "1"}
+    probe = ("import sys\n"
+             "from runload.cli import cli\n"
+             "try:\n    cli.main([], prog_name='runload', complete_var='_RUNLOAD_COMPLETE')\n"
+             "except SystemExit:\n    pass\n"
+             "print('HEAVY:' + ','.join(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
+    assert "weeks" in done.stdout and "HEAVY:\n" in done.stdout + "\n", done.stdout + done.stderr

@@ -8,21 +8,15 @@ from datetime import date, timedelta
 
 import click
 
-from runload import tables
-from runload.analysis import CHECK_COLUMNS, check
-from runload.cli import cli
+from runload.cli.app import cli
 from runload.cli.common import (
     DATE, NAME, TIME_ZONE,
     as_of_option, emit_records, table_with_notes, fail_on_exit, athlete_option, load_config, open_store, parse_date,
     pick_athletes, resolve_settings, units_option,
 )
 from runload.errors import ConfigError
-from runload.ingest import _executor, default_jobs
-from runload.store import Store
 from runload.findings import Severity
 from runload.output import Column, json_items, render
-from runload.rules import RULES, rules_need_hr, selected_rules
-from runload.measures.shoes import shoe_status
 from runload.units import fmt_distance, m_to, parse_distance_m
 
 
@@ -80,6 +74,8 @@ def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Sever
 def _check_worker(name: str) -> tuple:
     job = _worker_job
     if "store" not in job:
+        from runload.store import Store
+
         job["store"] = Store.open(job["db_path"], readonly=True, verify=False)  # the parent checked it
     return _check_one(job["store"], name, job)
 
@@ -88,6 +84,8 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
     """Check and render every athlete, one forked process per core, each reading the store
     read-only; yields each athlete's part in order as soon as it is ready. The job (config, date,
     rules, format) reaches the workers through fork."""
+    from runload.ingest import _executor, default_jobs
+
     _worker_job.clear()
     _worker_job.update(job, db_path=db_path)
     try:
@@ -103,7 +101,8 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--rule", "rules", multiple=True, metavar="ID",
-              help=f"Only this rule (repeatable): {', '.join(sorted(RULES))}.")
+              help="Only this rule (repeatable): weekly_increase, week_without_rest, run_streak, run_spike, acwr, "
+                   "monotony or shoe_wear (an unknown id lists the registered ones).")
 @click.option("--since", type=DATE, metavar="DATE",
               help=f"Only findings on or after this date (default: the last {CHECK_DEFAULT_WEEKS} weeks; "
                    "JSON: all).")
@@ -130,6 +129,8 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, all_history,
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units,
                all_history=all_history, verbose=verbose, color=color)
+    from runload.ingest import default_jobs
+
     worst = None
     first = True
     # streamed athlete by athlete: memory stays flat however many athletes the store holds
@@ -191,6 +192,8 @@ def _distance(value: str | None, option: str) -> float | None:
 @click.pass_context
 def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_default, tz):
     """Add a shoe (or change its distances)."""
+    from runload import tables
+
     tables.check_timezone(tz)
     start_m = _distance(start_distance, "--start-distance")
     check_m = _distance(check_at, "--check-at")
@@ -217,6 +220,8 @@ def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_defa
 @click.pass_context
 def shoes_list(ctx, athlete, all_athletes, units, as_of, fmt):
     """Each shoe's distance, runs, first/last use, status and forecast."""
+    from runload.measures.shoes import shoe_status
+
     chosen = units
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)

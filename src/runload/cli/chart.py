@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from runload.cli import cli
+from runload.cli.app import cli
 from runload.cli.common import as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
     units_option
 from runload.errors import RunloadError
-from runload.report.charts import KINDS, LAYOUTS
+from runload.report import CHART_KINDS as KINDS, CHART_LAYOUTS as LAYOUTS
 
 SUFFIXES = (".png", ".svg")
 

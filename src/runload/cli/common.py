@@ -7,13 +7,17 @@ a bad value exits 2 with click's usage line, before any store is opened.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from datetime import date
 
 import click
 
 from runload.errors import StoreError
-from runload.store import Store
+
+if TYPE_CHECKING:
+    from runload.store import Store
 
 
 def open_store(ctx: click.Context, *, write: bool = False) -> Store:
@@ -23,6 +27,8 @@ def open_store(ctx: click.Context, *, write: bool = False) -> Store:
     forward once, then opened read-only; if it cannot be written, the
     "older schema" sentence stands.
     """
+    from runload.store import Store
+
     path = ctx.obj.get("db_path") if ctx.obj else None
     if write:
         return Store.open(path)
@@ -115,7 +121,7 @@ def emit_records(records: list[dict], fmt: str, columns=None) -> None:
 def fail_on_exit(highest, fail_on: str) -> int:
     """The exit code for ``--fail-on`` given the highest severity found (a Severity or None):
     0 when nothing is at or above the level, 4 for a warning, 5 for an alert."""
-    from runload.cli import EXIT_ALERT, EXIT_OK, EXIT_WARNING
+    from runload.cli.app import EXIT_ALERT, EXIT_OK, EXIT_WARNING
     from runload.findings import Severity
 
     if fail_on == "never" or highest is None or Severity.parse(highest) < Severity.parse(fail_on):

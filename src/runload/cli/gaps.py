@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from runload.cli import cli
+from runload.cli.app import cli
 from runload.cli.common import DATE, ROW_ID, athlete_option, open_store, parse_date, pick_athletes
 from runload.output import Column, render
 

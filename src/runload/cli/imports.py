@@ -7,17 +7,13 @@ import os
 import sys
 
 import click
-import pandas as pd
-
-from runload import tables
-from runload.cli import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
+from runload.cli.app import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
 from runload.cli.common import (
     NAME, TIME_ZONE, as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date,
     pick_athletes, resolve_settings, units_option,
 )
 from runload.errors import ConfigError, RunloadError
-from runload.importers.sources import MAX_FILE_BYTES
-from runload.ingest import count_files, import_paths
+from runload.limits import MAX_FILE_BYTES
 from runload.output import Column, plain_rows, render
 from runload.safetext import terminal_safe
 from runload.units import fmt_duration, m_to, to_m
@@ -47,6 +43,9 @@ def import_cmd(ctx, paths, athlete, shoe, tz, max_file_mb, jobs, fmt, quiet, sho
     skipped without being read again; the same run from two sources is stored
     once. Each bad file is skipped with a reason and the rest goes on.
     """
+    from runload import tables
+    from runload.ingest import count_files, import_paths
+
     tables.check_timezone(tz)
     for p in paths:  # a mistyped path is named before anything else
         if not os.path.exists(p):

@@ -13,14 +13,12 @@ import shlex
 import sys
 
 import click
-import pandas as pd
 
-from runload.cli import cli
+from runload.cli.app import cli
 from runload.cli.common import athlete_option, load_config, open_store, pick_athletes, units_option
 from runload.errors import RunloadError
 from runload.models import SPORTS
 from runload.output import Column, plain_rows, render
-from runload.store import Store
 from runload.units import fmt_distance, fmt_duration, m_to, parse_distance_m
 
 FORMAT_CHOICES = click.Choice(["table", "csv", "json", "markdown"])
@@ -43,8 +41,10 @@ def _confirm(yes: bool, what: str) -> None:
     raise RunloadError(f"nothing was changed: add --yes to {what}")
 
 
-def _open_for_change(ctx) -> Store:
+def _open_for_change(ctx):
     """The store, writable, migrated if older; never created: a correction needs a log to correct."""
+    from runload.store import Store
+
     return Store.open(ctx.obj.get("db_path") if ctx.obj else None, create=False)
 
 
@@ -92,6 +92,8 @@ def activities_group(ctx, athlete, units, runs_only, fmt, last_n, wide):
     """
     if ctx.invoked_subcommand is not None:
         return
+    import pandas as pd
+
     from runload.cli.common import resolve_settings
     from runload.cli.imports import _pace
 
@@ -178,6 +180,8 @@ def _fmt_value(field: str, value, units: str = "km") -> str:
 @click.pass_context
 def activities_show(ctx, activity_id, units, fmt):
     """Show one activity whole: its values, the file it came from, its notes and every correction."""
+    import pandas as pd
+
     units = units or getattr(load_config(ctx), "units", None) or "km"
     with open_store(ctx) as store:
         act = store.activity_detail(activity_id)

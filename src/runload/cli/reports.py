@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from runload.cli import EXIT_NO_DATA, EXIT_OK, cli
+from runload.cli.app import EXIT_NO_DATA, EXIT_OK, cli
 from runload.errors import RunloadError
 from runload.cli.common import (
     WEEK, as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from runload.cli import EXIT_ERROR, EXIT_SKIPPED, cli
+from runload.cli.app import EXIT_ERROR, EXIT_SKIPPED, cli
 from runload.cli.common import load_config, open_store, units_option
 from runload.errors import RunloadError
 

@@ -45,7 +45,7 @@ from runload.safetext import safe_label
 from . import Source, SourceHints
 
 #: Largest loose file read [bytes] (zip archives are read member by member, see MAX_MEMBER_BYTES).
-MAX_FILE_BYTES = 300 * 1024 * 1024
+from runload.limits import MAX_FILE_BYTES  # noqa: E402  (re-exported)
 #: How a refusal for size starts (such a file is tried again when the limit is raised).
 TOO_LARGE = "file of "
 MAX_MEMBER_BYTES = 200 * 1024 * 1024

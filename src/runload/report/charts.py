@@ -31,6 +31,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from runload.report import CHART_KINDS, CHART_LAYOUTS
+from runload.report.data import acwr_column  # noqa: F401  (also used by the chart code below)
 from runload.units import M_PER_MILE, m_to
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -94,6 +96,7 @@ LAYOUTS = {
     "wide": Layout("wide", 9.0, 3.6, 10.0, 9.5, MAX_TICKS, False),
     "narrow": Layout("narrow", 4.3, 3.9, 10.0, 10.0, 6, True),
 }
+assert tuple(sorted(LAYOUTS)) == CHART_LAYOUTS
 _LAYOUT: contextvars.ContextVar[Layout] = contextvars.ContextVar("runload_chart_layout", default=LAYOUTS["wide"])
 
 
@@ -409,16 +412,6 @@ METHOD_LABELS = {
 }
 
 
-def acwr_column(frame: pd.DataFrame, method: str) -> str | None:
-    """The column of ``frame`` holding the ratio of ``method`` (tolerant of naming)."""
-    for name in (f"{method}_ratio", f"acwr_{method}", f"ratio_{method}", method, f"{method}_acwr"):
-        if name in frame.columns:
-            return name
-    candidates = [c for c in frame.columns if method in str(c) and "status" not in str(c)
-                  and pd.api.types.is_numeric_dtype(frame[c])]
-    return candidates[0] if candidates else None
-
-
 @_laid_out
 def acwr_chart(
     acwr: pd.DataFrame | None,
@@ -641,7 +634,7 @@ def pmc_chart(pmc: pd.DataFrame | None, reason: str | None = None, title: str | 
 # --------------------------------------------------------------------------- one athlete
 
 #: The kinds of chart ``runload chart`` draws, in the order the report shows them.
-KINDS = ("weekly", "calendar", "acwr", "shoes", "fitness")
+KINDS = CHART_KINDS
 
 
 def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layout: str = "wide",
@@ -662,15 +655,13 @@ def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layo
     def since(frame):
         return frame[frame.index >= start] if frame is not None and len(frame) else frame
 
-    from runload.report.data import newest_activity
-
-    newest = newest_activity(data)
+    newest = data.data_end
     no_data_after = newest if newest is not None and newest < data.as_of else None
 
     if kind == "weekly":
-        from runload.report.data import findings_overlapping
+        from runload.findings import findings_overlapping
 
-        findings = findings_overlapping(data.findings, start.date(), data.as_of, data.as_of)
+        findings = findings_overlapping(data.findings, start.date(), data.as_of)
         return weekly_distance(since(data.weekly), units, flagged=findings,
                                max_increase_ratio=getattr(cfg, "max_weekly_increase_ratio", 0.10), title=title,
                                layout=layout)

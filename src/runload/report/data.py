@@ -17,9 +17,45 @@ import pandas as pd
 
 from runload import tables
 from runload.findings import DISCLAIMER, Severity
+from runload.units import m_to
 
 #: Sub-sports that mean the distance came from a treadmill or an indoor sensor.
 INDOOR_SUB_SPORTS = ("treadmill", "indoor", "virtual")
+
+
+#: Rules whose ``value``/``threshold`` are a relative change (shown as %).
+CHANGE_RULES = ("weekly_increase",)
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:.0f}"
+
+
+def finding_numbers(finding: Any, units: str = "km") -> str:
+    """``"value 1.42 > threshold 1.3"``-style numbers of a finding, in readable units."""
+    value = float(get(finding, "value", default=0.0))
+    threshold = float(get(finding, "threshold", default=0.0))
+    unit = get(finding, "unit", default="ratio")
+    rule = get(finding, "rule", default="")
+    if unit == "m":
+        return f"{m_to(value, units):.1f} {units} (mark {m_to(threshold, units):.1f} {units})"
+    if unit == "%":
+        return f"{value:+.1f}% (threshold {threshold:g}%)"
+    if unit in ("d", "days"):
+        return f"{_num(value)} days (threshold {_num(threshold)} days)"
+    if rule in CHANGE_RULES:
+        return f"{value * 100:+.1f}% (allowance +{threshold * 100:g}%)"
+    return f"{_num(value)} (threshold {threshold:g})"
+
+
+def acwr_column(frame: pd.DataFrame, method: str) -> str | None:
+    """The column of ``frame`` holding the ratio of ``method`` (tolerant of naming)."""
+    for name in (f"{method}_ratio", f"acwr_{method}", f"ratio_{method}", method, f"{method}_acwr"):
+        if name in frame.columns:
+            return name
+    candidates = [c for c in frame.columns if method in str(c) and "status" not in str(c)
+                  and pd.api.types.is_numeric_dtype(frame[c])]
+    return candidates[0] if candidates else None
 
 
 def get(obj: Any, *names: str, default: Any = None) -> Any:
@@ -275,8 +311,6 @@ class AthleteData:
         frame = self.acwr
         if frame is None or len(frame) == 0:
             return None, None, None
-        from runload.report.charts import acwr_column
-
         col = acwr_column(frame, self.acwr_method)
         if col is None:
             return None, None, None
@@ -437,8 +471,6 @@ def reason_text(finding: Any, data: "AthleteData", units: str = "km") -> str:
         return f"acute:chronic {value:.2f}, above {threshold:g} ({when})"
     if rule == "shoe_wear":
         return f"shoe {m_to(value, units):.0f} {units}"
-    from runload.report.text import finding_numbers
-
     words = rule.replace("_", " ")
     label = _week_label(period) if period else when
     return f"{words}: {finding_numbers(finding, units)} ({label})"

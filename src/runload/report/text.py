@@ -17,7 +17,7 @@ import pandas as pd
 
 from runload.findings import DISCLAIMER, Severity
 from runload.output import md_escape
-from runload.report.data import get, severity_of, strip_disclaimer
+from runload.report.data import CHANGE_RULES, finding_numbers, get, severity_of, strip_disclaimer  # noqa: F401
 from runload.units import m_to
 
 #: Width of mail-ready text (RFC 5322 recommends lines under 78 characters).
@@ -25,7 +25,6 @@ TEXT_WIDTH = 76
 SEVERITY_ORDER = (Severity.ALERT, Severity.WARNING, Severity.INFO)
 SEVERITY_TITLES = {Severity.ALERT: "Alerts", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
 #: Rules whose ``value``/``threshold`` are a relative change (shown as %).
-CHANGE_RULES = ("weekly_increase",)
 REMINDER = ("Every flag is a training-load risk flag, not a diagnosis. " + DISCLAIMER.split("; ", 1)[1][0].upper()
             + DISCLAIMER.split("; ", 1)[1][1:])
 
@@ -39,27 +38,6 @@ __all__ = [
     "wrap",
     "REMINDER",
 ]
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) < 1000 else f"{x:.0f}"
-
-
-def finding_numbers(finding: Any, units: str = "km") -> str:
-    """``"value 1.42 > threshold 1.3"``-style numbers of a finding, in readable units."""
-    value = float(get(finding, "value", default=0.0))
-    threshold = float(get(finding, "threshold", default=0.0))
-    unit = get(finding, "unit", default="ratio")
-    rule = get(finding, "rule", default="")
-    if unit == "m":
-        return f"{m_to(value, units):.1f} {units} (mark {m_to(threshold, units):.1f} {units})"
-    if unit == "%":
-        return f"{value:+.1f}% (threshold {threshold:g}%)"
-    if unit in ("d", "days"):
-        return f"{_num(value)} days (threshold {_num(threshold)} days)"
-    if rule in CHANGE_RULES:
-        return f"{value * 100:+.1f}% (allowance +{threshold * 100:g}%)"
-    return f"{_num(value)} (threshold {threshold:g})"
 
 
 def group_by_severity(findings: Iterable[Any]) -> dict[Severity, list[Any]]:
