@@ -30,7 +30,8 @@ def test_readme_config_example_loads(tmp_path):
 def test_readme_python_api_example_runs(tmp_path, monkeypatch, capsys):
     code = re.search(r"## Python API.*?```python\n(.*?)```", README, re.S).group(1)
     monkeypatch.chdir(ROOT)
-    code = code.replace('Store.open("season.db")', f'Store.open(r"{tmp_path / "season.db"}")')
+    code = code.replace('open_store("season.db")', f'open_store(r"{tmp_path / "season.db"}")')
+    assert str(tmp_path) in code
     exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     lines = printed.splitlines()
