@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 
 def make_folder(root: Path, n: int) -> int:
-    from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+    from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 
     writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
     t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
@@ -71,7 +71,7 @@ def timed_import(folder: Path, db: Path, jobs=None, profile: bool = False):
 
 def throughput(n_per_format: int = 30) -> None:
     from runload.importers import read_bytes
-    from runload.synthetic import SyntheticRun, write_fit, write_gpx, write_tcx
+    from runload_testing.synthetic import SyntheticRun, write_fit, write_gpx, write_tcx
 
     t0 = datetime(2021, 1, 1, 6, tzinfo=timezone.utc)
     runs = [SyntheticRun(t0 + timedelta(days=k), 10_000.0, 3_300.0, seed=k) for k in range(n_per_format)]  # 1 s

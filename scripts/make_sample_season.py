@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 from runload.units import M_PER_MILE
 
 FIRST_MONDAY = date(2026, 8, 3)
@@ -839,7 +839,7 @@ README = """# Sample activities (synthetic)
 
 Everything in this folder is **synthetic**: no real person ran these runs. The
 files are written from scratch by `scripts/make_sample_season.py` with
-`runload.synthetic` (real FIT, GPX and TCX encoders), so they can be shipped
+`runload_testing.synthetic` (real FIT, GPX and TCX encoders), so they can be shipped
 and changed freely.
 
 - `alex/`: a watch folder (FIT, GPX, `.fit.gz`, `.gpx.gz`, one TCX), Europe/Berlin.

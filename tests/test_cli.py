@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from runload.cli import EXIT_ALERT, EXIT_ERROR, EXIT_SKIPPED, EXIT_USAGE, EXIT_WARNING, cli
-from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 from tests.conftest import ROOT
 
 

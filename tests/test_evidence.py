@@ -24,7 +24,7 @@ from runload.importers.sports import classify_undeclared, normalise_sport
 from runload.ingest import import_paths
 from runload.models import Activity
 from runload.store import Store
-from runload.synthetic import SyntheticRun, write_fit
+from runload_testing.synthetic import SyntheticRun, write_fit
 
 T = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
 

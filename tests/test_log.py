@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from runload import store as store_mod
 from runload.cli import EXIT_ERROR, EXIT_USAGE, cli
 from runload.store import Store
-from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 from tests.conftest import ROOT, make_run
 
 

@@ -1,4 +1,4 @@
-"""Round-trip tests for the synthetic FIT/GPX/TCX writers (runload.synthetic).
+"""Round-trip tests for the synthetic FIT/GPX/TCX writers (runload_testing.synthetic).
 
 Expected values are the run descriptions themselves: each writer must give
 back the distance, start, moving/elapsed time, sport and heart rate it was
@@ -21,7 +21,7 @@ import gpxpy
 import numpy as np
 import pytest
 
-from runload.synthetic import SyntheticRun, fit_crc16, gzip_bytes, samples, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, fit_crc16, gzip_bytes, samples, write_fit, write_gpx, write_tcx
 
 START = datetime(2026, 8, 3, 5, 12, 7, tzinfo=timezone.utc)
 TCX_NS = {"t": "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"}

@@ -11,7 +11,7 @@ import pytest
 from runload.errors import ImportFormatError
 from runload.importers import fit as fit_mod
 from runload.importers import read_bytes
-from runload.synthetic import SyntheticRun, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, write_fit, write_gpx, write_tcx
 
 
 def _read(data: bytes, columnar: bool, monkeypatch) -> list:

@@ -17,7 +17,7 @@ import pytest
 
 from runload.errors import ImportFormatError
 from runload.importers import read_bytes
-from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable

@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def build(kind: str, path: Path) -> None:
-    from runload.synthetic import SyntheticRun, write_fit, write_gpx
+    from runload_testing.synthetic import SyntheticRun, write_fit, write_gpx
 
     start = datetime(2026, 6, 27, 4, 0, tzinfo=timezone.utc)
     if kind == "gpx500k":

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runload.errors import ImportFormatError
-from runload.synthetic import fit_crc16
+from runload_testing.synthetic import fit_crc16
 
 from .conftest import check_read, max_rss_mb, synthetic_bytes, two_session_fit
 from .fitwalk import walk

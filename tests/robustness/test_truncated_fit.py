@@ -6,12 +6,12 @@ import pytest
 
 from runload.importers import read_bytes
 from runload.ingest import import_paths
-from runload.synthetic import samples, write_fit
+from runload_testing.synthetic import samples, write_fit
 
 from .conftest import run_cli, synthetic_run
 from .fitwalk import walk
 
-RECORD_LOCAL = 3  # runload.synthetic writes records as local message 3
+RECORD_LOCAL = 3  # runload_testing.synthetic writes records as local message 3
 
 
 def _records_before(blob: bytes, cut: int) -> int:
