@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from .units import FIT_EPOCH_UNIX_S
+from runload.units import FIT_EPOCH_UNIX_S
 
 __all__ = [
     "SyntheticRun",
