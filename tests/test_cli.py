@@ -253,7 +253,7 @@ def test_check_and_shoes_and_reports_use_the_athletes_gaps(tmp_path, season):
 
 
 def test_read_commands_migrate_a_schema_1_store(tmp_path, season, monkeypatch):
-    from runload import store as store_mod
+    from runload.store import schema as store_mod
 
     db = tmp_path / "v1.db"
     monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:1])

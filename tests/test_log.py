@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from runload import store as store_mod
+from runload.store import schema as store_mod
+from runload.store import dedup as store_dedup
 from runload.cli import EXIT_ERROR, EXIT_USAGE, cli
 from runload.store import Store
 from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx

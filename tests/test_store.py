@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from runload import store as store_mod
+from runload.store import schema as store_mod
+from runload.store import dedup as store_dedup
 from runload.errors import NotFound, StoreError
 from runload.store import Store
 from tests.conftest import make_run
@@ -55,10 +56,10 @@ def test_dedup_boundaries():
     run = make_run("2026-09-12T06:00:00Z", 10.0)
     start = int(run.start_utc.timestamp())
     # exactly 3 % apart: same; just over 3 % and no time overlap information: different
-    assert store_mod._same_activity(run, start, 10000 * 1.03, start, None)
-    assert not store_mod._same_activity(run, start, 10000 * 1.031, start, None)
+    assert store_dedup._same_activity(run, start, 10000 * 1.03, start, None)
+    assert not store_dedup._same_activity(run, start, 10000 * 1.031, start, None)
     # 5 % apart but the two recordings overlap in time entirely (GPX geometry vs watch distance)
-    assert store_mod._same_activity(run, start, 10500, start + 6, run.elapsed_s)
+    assert store_dedup._same_activity(run, start, 10500, start + 6, run.elapsed_s)
 
 
 def test_sessions_of_one_file_are_not_merged(tmp_store):
@@ -174,7 +175,7 @@ def test_read_only_store_is_a_clear_error(tmp_path, monkeypatch):
     p.chmod(0o444)
     if os.geteuid() == 0:  # root may write anyway; make the check see what a user would
         real_access = os.access
-        monkeypatch.setattr(store_mod.os, "access",
+        monkeypatch.setattr(__import__("os"), "access",
                             lambda path, mode: False if (mode & os.W_OK and str(path) == str(p)) else
                             real_access(path, mode))
     with pytest.raises(StoreError, match="read-only"):

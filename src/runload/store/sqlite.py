@@ -1,13 +1,4 @@
-"""The embedded store: one SQLite file through the standard library.
-
-* Default location: ``$RUNLOAD_DB``, else ``$XDG_DATA_HOME/runload/runload.db``
-  (``~/.local/share/runload/runload.db``); the CLI's ``--db PATH`` wins over both.
-* Schema versioned with ``PRAGMA user_version`` and ordered migrations; a store
-  written by a newer runload is refused, never touched.
-* WAL journal: readers never see half an import; each imported file is one
-  ``BEGIN IMMEDIATE`` transaction, so a crash loses at most the file in flight.
-* Times are stored as ISO-8601 UTC text plus Unix seconds for range queries.
-"""
+"""The SQLite store: athletes, the activity log with its corrections, shoes, gaps and the import log."""
 
 from __future__ import annotations
 
@@ -26,204 +17,17 @@ import pandas as pd
 from runload.errors import ConfigError, NotFound, StoreError
 from runload.models import Activity
 from runload.safetext import safe_label
-
-#: Two records are one activity when they start within this many seconds ...
-DEDUP_START_S = 120
-#: ... and their distances differ by at most this fraction of the longer one.
-DEDUP_DISTANCE_RATIO = 0.03
-#: Also one activity when they start within DEDUP_START_S, overlap in time by at
-#: least this fraction of the shorter one and differ by at most
-#: DEDUP_OVERLAP_DISTANCE_RATIO in distance: one person cannot record two real runs
-#: that start together and run side by side (GPX geometry can be ~5 % longer than the
-#: watch's own distance for the same run: see runpandas' twin files).
-DEDUP_OVERLAP_RATIO = 0.95
-DEDUP_OVERLAP_DISTANCE_RATIO = 0.08
-#: Twins whose sport labels differ (a pool swim as FIT ``swimming`` and TCX ``Other``) or where one copy
-#: has no distance (a watch's 0 m indoor ride and the app's file of the same session) are one activity
-#: when they start within DEDUP_START_S and overlap in time by at least this fraction of the LONGER one.
-DEDUP_CROSS_OVERLAP_RATIO = 0.95
-
-_FORMAT_RANK = {"fit": 3, "tcx": 2, "gpx": 1}
-
-
-def default_db_path() -> Path:
-    """The store used when neither ``--db`` nor ``RUNLOAD_DB`` is given."""
-    env = os.environ.get("RUNLOAD_DB")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "runload" / "runload.db"
-
-
-# --------------------------------------------------------------------------- schema
-
-_M1 = """
-        CREATE TABLE athletes (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            tz TEXT,
-            created_utc TEXT NOT NULL
-        );
-        CREATE TABLE shoes (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            name TEXT NOT NULL,
-            start_distance_m REAL NOT NULL DEFAULT 0,
-            check_at_m REAL,
-            retire_at_m REAL,
-            retired_on TEXT,
-            is_default INTEGER NOT NULL DEFAULT 0,
-            created_utc TEXT NOT NULL,
-            UNIQUE (athlete_id, name)
-        );
-        CREATE TABLE shoe_assignments (
-            id INTEGER PRIMARY KEY,
-            shoe_id INTEGER NOT NULL REFERENCES shoes(id),
-            from_date TEXT NOT NULL,
-            to_date TEXT
-        );
-        CREATE TABLE activities (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            start_utc TEXT NOT NULL,
-            start_unix INTEGER NOT NULL,
-            utc_offset_s INTEGER,
-            sport TEXT NOT NULL,
-            sub_sport TEXT,
-            distance_m REAL,
-            moving_s REAL,
-            elapsed_s REAL,
-            avg_hr_bpm REAL,
-            max_hr_bpm REAL,
-            ascent_m REAL,
-            device TEXT,
-            name TEXT,
-            gear TEXT,
-            has_gps INTEGER NOT NULL DEFAULT 0,
-            hr_seconds_by_bpm TEXT,
-            source_format TEXT NOT NULL,
-            source_path TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            session_index INTEGER NOT NULL DEFAULT 0,
-            recovered TEXT,
-            notes TEXT NOT NULL DEFAULT '[]',
-            shoe_id INTEGER REFERENCES shoes(id),
-            shoe_explicit INTEGER NOT NULL DEFAULT 0,
-            imported_utc TEXT NOT NULL,
-            UNIQUE (athlete_id, content_hash, session_index)
-        );
-        CREATE INDEX activities_by_start ON activities (athlete_id, start_unix);
-        CREATE TABLE duplicates (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            activity_id INTEGER NOT NULL REFERENCES activities(id),
-            source_path TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            session_index INTEGER NOT NULL DEFAULT 0,
-            source_format TEXT,
-            distance_m REAL,
-            start_utc TEXT,
-            imported_utc TEXT NOT NULL,
-            UNIQUE (athlete_id, content_hash, session_index)
-        );
-        CREATE TABLE imports (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER REFERENCES athletes(id),
-            started_utc TEXT NOT NULL,
-            finished_utc TEXT,
-            paths TEXT NOT NULL,
-            imported INTEGER NOT NULL DEFAULT 0,
-            duplicates INTEGER NOT NULL DEFAULT 0,
-            other_sports INTEGER NOT NULL DEFAULT 0,
-            skipped INTEGER NOT NULL DEFAULT 0,
-            known INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE import_files (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            import_id INTEGER REFERENCES imports(id),
-            source_path TEXT NOT NULL,
-            size INTEGER,
-            mtime REAL,
-            content_hash TEXT,
-            outcome TEXT NOT NULL,
-            reason TEXT,
-            logged_utc TEXT NOT NULL
-        );
-        CREATE INDEX import_files_by_path ON import_files (athlete_id, source_path);
-        CREATE INDEX import_files_by_hash ON import_files (athlete_id, content_hash);
-"""
-
-#: Schema 2: user-declared gaps (watch not worn, illness): days whose data are missing (science.md C3).
-#: Additive only, so a schema-1 store keeps every row.
-_M2 = """
-        CREATE TABLE gaps (
-            id INTEGER PRIMARY KEY,
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            from_date TEXT NOT NULL,
-            to_date TEXT NOT NULL,
-            reason TEXT,
-            created_utc TEXT NOT NULL
-        );
-        CREATE INDEX gaps_by_athlete ON gaps (athlete_id, from_date);
-"""
-
-#: Schema 3: corrections by hand (issue "correct the log"). The imported values stay untouched in
-#: ``activities``; ``corrections`` holds what the user changed (sport, distance, shoe, name, excluded,
-#: deleted), keyed by the stored activity id, and :meth:`Store.activities_frame` applies it. ``changes``
-#: records every change (time, command, old -> new). Additive only, so a schema-2 store keeps every row.
-_M3 = """
-        CREATE TABLE corrections (
-            activity_id INTEGER PRIMARY KEY REFERENCES activities(id),
-            athlete_id INTEGER NOT NULL REFERENCES athletes(id),
-            sport TEXT,
-            distance_m REAL,
-            shoe_id INTEGER REFERENCES shoes(id),
-            name TEXT,
-            excluded INTEGER NOT NULL DEFAULT 0,
-            exclude_reason TEXT,
-            deleted INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX corrections_by_athlete ON corrections (athlete_id);
-        CREATE TABLE changes (
-            id INTEGER PRIMARY KEY,
-            changed_utc TEXT NOT NULL,
-            athlete_id INTEGER,
-            activity_id INTEGER,
-            command TEXT NOT NULL,
-            field TEXT NOT NULL,
-            old_value TEXT,
-            new_value TEXT
-        );
-        CREATE INDEX changes_by_activity ON changes (activity_id);
-        CREATE INDEX changes_by_athlete ON changes (athlete_id, id);
-"""
-
-#: Ordered migrations (SQL scripts); index i brings a store from version i to i + 1.
-#: Each runs in its own transaction together with its version bump.
-MIGRATIONS: tuple[str, ...] = (_M1, _M2, _M3)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _statements(script: str) -> list[str]:
-    """The SQL statements of a migration script, one by one (so they run inside one transaction)."""
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
-
+from runload.store import schema
+from runload.store.connect import (
+    _connect_readonly, _db_error_sentence, _foreign_tables, _looks_like_sqlite, conn_close_quietly, default_db_path,
+)
+from runload.store.dedup import _FORMAT_RANK, DEDUP_START_S, _score, _twin
+from runload.store.rows import _READABLE_START_UNIX, _activity_column, _activity_values, _iso
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _DryRun(Exception):
@@ -330,11 +134,11 @@ class Store:
                 f"the store {p} is damaged ({' '.join(str(problem).split())[:120]}); it was left untouched — "
                 "restore a backup or use another --db"
             )
-        if version > SCHEMA_VERSION:
+        if version > schema.SCHEMA_VERSION:
             conn.close()
             raise StoreError(
                 f"the store {p} was written by a newer runload (schema {version}; this version reads up to "
-                f"{SCHEMA_VERSION}); upgrade runload — the store was not changed"
+                f"{schema.SCHEMA_VERSION}); upgrade runload — the store was not changed"
             )
         store = cls(conn, p, readonly)
         try:
@@ -363,7 +167,7 @@ class Store:
                         "point --db at another file"
                     )
                 raise StoreError(f"{p} is empty, not a runload store yet; import activities first")
-            elif version < SCHEMA_VERSION:
+            elif version < schema.SCHEMA_VERSION:
                 store._check_tables()  # a foreign database is named as such, not as an old store
                 conn.close()
                 raise StoreError(
@@ -380,7 +184,7 @@ class Store:
         return store
 
     def _migrate(self, version: int) -> None:
-        if version == SCHEMA_VERSION:
+        if version == schema.SCHEMA_VERSION:
             return
         if version > 0:
             self._check_tables()
@@ -389,7 +193,7 @@ class Store:
                 f"{self.path} is an SQLite database but not a runload store; it was left untouched, "
                 "point --db at another file"
             )
-        for i in range(version, SCHEMA_VERSION):
+        for i in range(version, schema.SCHEMA_VERSION):
             try:
                 # the version is read again under the write lock: another process may have migrated
                 # while this one waited, and a migration must run exactly once
@@ -398,7 +202,7 @@ class Store:
                 if current > i:
                     self.conn.execute("COMMIT")
                     continue
-                for statement in _statements(MIGRATIONS[i]):
+                for statement in schema._statements(schema.MIGRATIONS[i]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
                 self.conn.execute("COMMIT")
@@ -411,7 +215,7 @@ class Store:
         """Refuse (before anything writes) a database that lacks a table or column its schema version implies."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        expected = _expected_columns(min(max(version, 1), SCHEMA_VERSION))
+        expected = schema._expected_columns(min(max(version, 1), schema.SCHEMA_VERSION))
         ok = set(expected) <= names
         for table, columns in expected.items() if ok else ():
             have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
@@ -1348,160 +1152,6 @@ class Store:
         }
 
 
-# --------------------------------------------------------------------------- helpers
-
-_NUMERIC_COLUMNS = ("utc_offset_s", "distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm", "ascent_m",
-                    "check_at_m", "retire_at_m")
-#: Columns that cannot be negative: a negative or non-finite stored value reads as missing (NaN).
-_NON_NEGATIVE_COLUMNS = ("distance_m", "moving_s", "elapsed_s", "avg_hr_bpm", "max_hr_bpm")
-#: Largest values a read takes as true: the import's own limits (runload.importers, "plausibility at the door").
-_READ_LIMITS = {"distance_m": 5_000_000.0, "moving_s": 21 * 24 * 3600.0, "elapsed_s": 21 * 24 * 3600.0}
-#: Start times [Unix s] a read can hold (pandas' nanosecond range is 1677-09-22 .. 2262-04-11).
-_READABLE_START_UNIX = (-9_000_000_000, 9_000_000_000)
-_REQUIRED_TEXT_COLUMNS = ("sport", "source_format", "source_path")
-
-
-def _activity_column(name: str, values: tuple):
-    """One column of :meth:`Store.activities_frame` from the fetched values.
-
-    Built column by column (several times faster than a DataFrame of rows
-    converted afterwards); a value not of its column's type (a store edited by
-    hand) is coerced the way ``pd.to_numeric(errors="coerce")`` does.
-    """
-    if name == "id":
-        return np.array(values, dtype=np.int64)
-    if name == "start_utc":  # read from the integer start_unix column: same instant, no text parsing
-        return pd.to_datetime(np.array(values, dtype=np.int64), unit="s", utc=True).as_unit("ns")
-    if name in _NUMERIC_COLUMNS:
-        try:
-            column = np.array(values, dtype=np.float64)  # None -> NaN
-        except (TypeError, ValueError, OverflowError):
-            column = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
-        bad = ~np.isfinite(column)
-        if name in _NON_NEGATIVE_COLUMNS:
-            with np.errstate(invalid="ignore"):
-                bad |= column < 0
-                if name in _READ_LIMITS:  # 1e300 m written before the check at import would hide every flag
-                    bad |= column > _READ_LIMITS[name]
-        if bad.any():
-            column = np.where(bad, np.nan, column)
-        return column
-    if name in ("has_gps", "excluded", "corrected"):
-        return np.array([bool(v) for v in values], dtype=bool)
-    if name in _REQUIRED_TEXT_COLUMNS:
-        return pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="str")
-    if name == "hr_seconds_by_bpm":
-        return pd.Series([_hr_histogram(h) for h in values], dtype=object)
-    if name == "notes":
-        return pd.Series([[] if n == "[]" else _notes_list(n) for n in values], dtype=object)
-    # optional text: None, not NaN, when missing (plain truth tests stay right)
-    return pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
-
-
-def _hr_histogram(text) -> dict | None:
-    """A stored heart-rate histogram; None for a missing or unreadable one (never an exception)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        hist = {int(k): float(v) for k, v in json.loads(text).items()}
-    except (ValueError, TypeError, AttributeError, OverflowError):
-        return None
-    return {k: v for k, v in hist.items() if 0 < k < 300 and np.isfinite(v) and v > 0} or None
-
-
-def _notes_list(text) -> list:
-    """Stored notes; [] for missing or unreadable ones (never an exception)."""
-    if not isinstance(text, str) or not text:
-        return []
-    try:
-        notes = json.loads(text)
-    except ValueError:
-        return [text]
-    return [str(n) for n in notes] if isinstance(notes, list) else [str(notes)]
-
-
-def _activity_values(act: Activity) -> tuple:
-    hr = json.dumps({str(k): round(v, 3) for k, v in sorted(act.hr_seconds_by_bpm.items())}) \
-        if act.hr_seconds_by_bpm else None
-    return (
-        _iso(act.start_utc), int(act.start_utc.timestamp()), act.utc_offset_s, act.sport, act.sub_sport,
-        act.distance_m, act.moving_s, act.elapsed_s, act.avg_hr_bpm, act.max_hr_bpm, act.ascent_m,
-        act.device, act.name, act.gear, int(bool(act.has_gps)), hr, act.source_format,
-    )
-
-
-def _score(act: Activity) -> tuple:
-    """How good a copy is: intact before recovered, then with a distance, heart rate, format, GPS, fields.
-
-    A recovered (cut, damaged) copy never replaces an intact one; among intact copies today's order holds.
-    """
-    fields = sum(v is not None for v in (act.distance_m, act.moving_s, act.elapsed_s, act.ascent_m, act.device))
-    kept_s = (act.elapsed_s or act.moving_s or 0.0) if act.recovered else 0.0  # of two cut copies, the longer
-    return (not act.recovered, bool(act.distance_m), act.avg_hr_bpm is not None,
-            _FORMAT_RANK.get(act.source_format, 0), bool(act.has_gps), fields, kept_s)
-
-
-def _same_activity(act: Activity, start: int, other_distance, other_start: int, other_duration) -> bool:
-    """Two records of the SAME sport are one activity (start within DEDUP_START_S is checked by the caller)."""
-    a, b = act.distance_m, other_distance
-    if a and b:
-        diff = abs(a - b)
-        if diff <= DEDUP_DISTANCE_RATIO * max(a, b):
-            return True
-        duration = act.elapsed_s or act.moving_s
-        if duration and other_duration and diff <= DEDUP_OVERLAP_DISTANCE_RATIO * max(a, b):
-            end_a, end_b = start + duration, other_start + other_duration
-            overlap = min(end_a, end_b) - max(start, other_start)
-            return overlap >= DEDUP_OVERLAP_RATIO * min(duration, other_duration)
-        return False
-    # neither record has a distance (e.g. indoor sessions): same sport and start is enough
-    return not a and not b
-
-
-def _overlap_of_longer(start: int, duration, other_start: int, other_duration) -> float:
-    """The time two records share, as a fraction of the longer one (0 when a duration is unknown)."""
-    if not duration or not other_duration or duration <= 0 or other_duration <= 0:
-        return 0.0
-    shared = min(start + duration, other_start + other_duration) - max(start, other_start)
-    return max(shared, 0.0) / max(duration, other_duration)
-
-
-def _overlap_of_shorter(start: int, duration, other_start: int, other_duration) -> float:
-    """The time two records share, as a fraction of the shorter one (0 when a duration is unknown)."""
-    if not duration or not other_duration or duration <= 0 or other_duration <= 0:
-        return 0.0
-    shared = min(start + duration, other_start + other_duration) - max(start, other_start)
-    return max(shared, 0.0) / min(duration, other_duration)
-
-
-def _twin(act: Activity, start: int, row_sport: str, row_distance, row_start: int, row_duration,
-          row_device) -> bool:
-    """The dedup policy for records of DIFFERENT files (docs/method.md, "Each activity once"); pure.
-
-    * same device (product, as the file names it) and same start second: one activity, whatever the
-      distances (a recording cut short and its complete file; a re-export of the same file); also when
-      they start within DEDUP_START_S and one lies (95 %) inside the other in time: one device does not
-      record two activities at once (a cut copy rebuilt from its records starts a second later);
-    * same sport: today's rules (:func:`_same_activity`);
-    * sport labels differ, or one copy has no distance: one activity when the two overlap in time by at
-      least :data:`DEDUP_CROSS_OVERLAP_RATIO` of the longer one.
-    """
-    if act.device and row_device == act.device:
-        if row_start == start:
-            return True
-        # a copy rebuilt from its records starts at its first record, a second or so after the session:
-        # one device cannot record two activities at once, so one lying inside the other is the same
-        duration = act.elapsed_s or act.moving_s
-        if _overlap_of_shorter(start, duration, row_start, row_duration) >= DEDUP_CROSS_OVERLAP_RATIO:
-            return True
-    if row_sport == act.sport and _same_activity(act, start, row_distance, row_start, row_duration):
-        return True
-    if row_sport != act.sport or not act.distance_m or not row_distance:
-        duration = act.elapsed_s or act.moving_s
-        return _overlap_of_longer(start, duration, row_start, row_duration) >= DEDUP_CROSS_OVERLAP_RATIO
-    return False
-
-
 def _local_day(conn, athlete_id: int, start_utc: datetime, utc_offset_s: int | None) -> str:
     tz = conn.execute("SELECT tz FROM athletes WHERE id = ?", (athlete_id,)).fetchone()[0]
     if tz:
@@ -1519,92 +1169,3 @@ def _shoe_values(conn, athlete_id: int, name: str) -> dict | None:
                        "WHERE athlete_id = ? AND name = ?", (athlete_id, name.strip())).fetchone()
     keys = ("name", "start_distance_m", "check_at_m", "retire_at_m", "retired_on", "default")
     return dict(zip(keys, row[:5] + (bool(row[5]),))) if row else None
-
-
-def _foreign_tables(conn) -> bool:
-    """True when the database holds tables but no runload schema version. Read again now: another
-    process may have created the store since this one first looked (its first migration writes the
-    tables and the version in one transaction, so tables without a version are someone else's)."""
-    if not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-        return False
-    return conn.execute("PRAGMA user_version").fetchone()[0] == 0
-
-
-def _looks_like_sqlite(p: Path) -> bool:
-    try:
-        if p.stat().st_size == 0:
-            return True
-        with open(p, "rb") as fh:
-            return fh.read(16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-
-
-def _connect_readonly(p: Path, timeout_s: float) -> sqlite3.Connection:
-    """A read-only connection; on a read-only file system or folder (no -shm file can be made)
-    the file is opened as immutable: nothing can write it there anyway."""
-    uri = f"file:{_uri_path(p)}?mode=ro"
-    if not os.access(p.parent, os.W_OK) or not os.access(p, os.W_OK):
-        uri += "&immutable=1"
-    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    except sqlite3.OperationalError as err:
-        if "immutable" in uri or not ("unable to open" in str(err) or "readonly" in str(err)):
-            raise
-        conn.close()
-        conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout_s, isolation_level=None,
-                               check_same_thread=False)
-    return conn
-
-
-def _uri_path(p: Path) -> str:
-    from urllib.parse import quote
-
-    return quote(str(p.absolute()))
-
-
-_EXPECTED: dict[int, dict[str, set[str]]] = {}
-
-
-def _expected_columns(version: int) -> dict[str, set[str]]:
-    """{table: columns} of a runload store at schema ``version`` (built from the migrations in memory)."""
-    if version not in _EXPECTED:
-        mem = sqlite3.connect(":memory:")
-        try:
-            for script in MIGRATIONS[:version]:
-                mem.executescript(script)
-            tables = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-            _EXPECTED[version] = {t: {r[1] for r in mem.execute(f"PRAGMA table_info({t})")} for t in tables}
-        finally:
-            mem.close()
-    return _EXPECTED[version]
-
-
-def _db_error_sentence(p: Path, err: Exception) -> str:
-    text = str(err)
-    if "disk is full" in text or "database or disk is full" in text:
-        return (f"the disk holding the store {p} is full (or a file-size limit was reached); free some space and "
-                "run the command again — whole files already imported are kept")
-    if "disk I/O error" in text:
-        return (f"the store {p} could not be written (disk I/O error: the disk may be full, failing or "
-                "removed); free space or check the disk, then run the command again")
-    if "locked" in text or "busy" in text:
-        return f"the store {p} is locked by another runload process; try again when it has finished"
-    if "readonly" in text or "read-only" in text:
-        return f"the store {p} is read-only; make it writable or use another --db"
-    if "not a database" in text or "malformed" in text or "corrupt" in text or "no such table" in text \
-            or "no such column" in text or "Could not decode" in text:
-        return f"the store {p} is damaged ({text}); it was left untouched — restore a backup or use another --db"
-    if "unable to open" in text:
-        return f"cannot open the store {p}; check the path and its permissions"
-    return f"the store {p} could not be used: {text}"
-
-
-def conn_close_quietly(conn) -> None:
-    """Close a connection that may be half-open (used on error paths)."""
-    if conn is not None:
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass
