@@ -412,8 +412,8 @@ def decoder_versions() -> dict[str, str]:
 #: Which library decodes which format (default first).
 DECODERS = {
     "fit": ("fitfast", "fitparse (fallback)"),
-    "gpx": ("gpxpy", "defusedxml iterparse (large files)"),
-    "tcx": ("defusedxml iterparse",),
+    "gpx": ("expat stream (gpxpy formulas)",),
+    "tcx": ("expat stream",),
 }
 
 from .sources import iter_sources  # noqa: E402  (needs Source/SourceHints above)
