@@ -190,75 +190,55 @@ class _Totals:
         self.cadence_n += int(cadence.size)
 
 
+def _text(parts) -> str | None:
+    """The text captured for one element (a list of pieces, or None)."""
+    return "".join(parts).strip() or None if parts is not None else None
+
+
+def _texts(column: list) -> list:
+    return ["".join(parts).strip() or None if parts is not None else None for parts in column]
+
+
 def _scan(data: bytes):
     """One expat pass: file facts and the totals of the kept points."""
     from . import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
-    texts: list[str] = []
     ends: list[str] = []
     stack = [0] * (MAX_XML_DEPTH + 2)
     cache, lookup = _xml.local_codes(_CODES)
-    info = {"creator": None, "name": None, "type": None, "metadata_name": None, "points": 0, "routes": 0,
-            "waypoints": 0}
+    info = {"creator": None, "points": 0, "routes": 0, "waypoints": 0}
+    names = {"name": None, "type": None, "metadata": None}  # first captured texts
     totals = _Totals()
-    seg = None  # [lat, lon, ele, time, hr, cad] text lists of the open segment
+    # the open segment's columns: lat and lon texts; ele, time, hr, cad captured texts
+    c_lat, c_lon, c_ele, c_time, c_hr, c_cad = columns = ([], [], [], [], [], [])
+    in_segment = False
     in_point = False
     point_depth = -1
     lat = lon = ele = time = hr = cad = None
-    want = 0
+    capturing = False
     starts = 0
-    collect = texts.append
 
-    def finish():
-        nonlocal want, ele, time, hr, cad
-        text = "".join(texts).strip() or None
-        texts.clear()
-        parser.CharacterDataHandler = None
-        code, want = want, 0
-        if code == _TIME:
-            time = text
-        elif code == _ELE:
-            ele = text
-        elif code == _HR:
-            hr = text
-        elif code == _CAD:
-            cad = text
-        elif text is not None:
-            text = text[:200]
-            if code == _NAME:
-                info["name"] = info["name"] or text
-            elif code == _TYPE:
-                info["type"] = info["type"] or text
-            else:
-                info["metadata_name"] = info["metadata_name"] or text
-
-    def flush_point():
-        nonlocal in_point
-        in_point = False
-        seg[0].append(lat)
-        seg[1].append(lon)
-        seg[2].append(ele)
-        seg[3].append(time)
-        seg[4].append(hr)
-        seg[5].append(cad)
-        if len(seg[0]) >= CHUNK_POINTS:
-            totals.add(*seg, final=False)
-            for column in seg:
-                column.clear()
+    def add(final: bool):
+        totals.add(c_lat, c_lon, _texts(c_ele), _texts(c_time), _texts(c_hr), _texts(c_cad), final=final)
+        for column in columns:
+            column.clear()
 
     def close_segment():
-        nonlocal seg
+        nonlocal in_segment, in_point
         if in_point:
-            flush_point()
-        if seg is not None:
-            totals.add(*seg, final=True)
-            seg = None
+            c_lat.append(lat), c_lon.append(lon), c_ele.append(ele), c_time.append(time)
+            c_hr.append(hr), c_cad.append(cad)
+            in_point = False
+        if in_segment:
+            add(final=True)
+            in_segment = False
 
     def start(name, attrs):
-        nonlocal starts, want, seg, in_point, point_depth, lat, lon, ele, time, hr, cad
-        if want:
-            finish()
+        nonlocal starts, capturing, in_segment, in_point, point_depth, lat, lon, ele, time, hr, cad
+        if capturing:
+            parser.CharacterDataHandler = None
+            capturing = False
         starts += 1
         depth = starts - len(ends)
         if depth > MAX_XML_DEPTH:
@@ -270,34 +250,54 @@ def _scan(data: bytes):
             stack[depth] = 0
             return
         parent = stack[depth - 1]
-        if code == _TRKPT:
-            if parent != _TRKSEG or seg is None:
-                code = 0
+        if parent == _TRKPT:
+            if code == _TIME:
+                time = parts = []
+            elif code == _ELE:
+                ele = parts = []
+            elif code == _HR and hr is None:
+                hr = parts = []
+            elif code == _CAD and cad is None:
+                cad = parts = []
             else:
+                stack[depth] = 0
+                return
+            parser.CharacterDataHandler = parts.append
+            capturing = True
+            stack[depth] = 0
+            return
+        if code == _TRKPT:
+            if parent == _TRKSEG and in_segment:
                 if in_point:
-                    flush_point()
+                    c_lat.append(lat), c_lon.append(lon), c_ele.append(ele), c_time.append(time)
+                    c_hr.append(hr), c_cad.append(cad)
+                    if len(c_lat) >= CHUNK_POINTS:
+                        add(final=False)
                 in_point = True
                 point_depth = depth
                 info["points"] += 1
                 lat = attrs.get("lat")
                 lon = attrs.get("lon")
                 ele = time = hr = cad = None
-        elif code == _ELE or code == _TIME:
-            if parent == _TRKPT and in_point:
-                want = code
-                parser.CharacterDataHandler = collect
             else:
                 code = 0
         elif code == _HR or code == _CAD:
+            # inside the point's <extensions> (any element between)
             if in_point and depth > point_depth and stack[point_depth] == _TRKPT:
-                if (hr if code == _HR else cad) is None:
-                    want = code
-                    parser.CharacterDataHandler = collect
+                if code == _HR and hr is None:
+                    hr = parts = []
+                elif code == _CAD and cad is None:
+                    cad = parts = []
+                else:
+                    parts = None
+                if parts is not None:
+                    parser.CharacterDataHandler = parts.append
+                    capturing = True
             code = 0
         elif code == _TRKSEG:
             if parent == _TRK:
                 close_segment()
-                seg = [[], [], [], [], [], []]
+                in_segment = True
             else:
                 code = 0
         elif code == _TRK:
@@ -305,9 +305,15 @@ def _scan(data: bytes):
             if parent != _GPX:
                 code = 0
         elif code == _NAME or code == _TYPE:
-            if parent == _TRK or (code == _NAME and parent == _METADATA):
-                want = code if parent == _TRK else -1
-                parser.CharacterDataHandler = collect
+            key = "name" if code == _NAME else "type"
+            if parent == _METADATA and code == _NAME:
+                key = "metadata"
+            elif parent != _TRK:
+                key = None
+            if key is not None and (names[key] is None or not _text(names[key])):
+                names[key] = parts = []
+                parser.CharacterDataHandler = parts.append
+                capturing = True
             code = 0
         elif code == _RTEPT:
             info["routes"] += 1
@@ -321,16 +327,16 @@ def _scan(data: bytes):
                 info["creator"] = attrs.get("creator")
             else:
                 code = 0
+        elif code != _METADATA:
+            code = 0
         stack[depth] = code
 
     parser.StartElementHandler = start
     parser.EndElementHandler = ends.append
-    parser.ordered_attributes = False
     _xml.run(parser, data)
-    if want:
-        finish()
     close_segment()
-    info["name"] = info["name"] or info.pop("metadata_name")
+    info["type"] = (_text(names["type"]) or "")[:200] or None
+    info["name"] = (_text(names["name"]) or _text(names["metadata"]) or "")[:200] or None
     return info, totals
 
 
