@@ -59,7 +59,7 @@ import numpy as np
 from runload.errors import ImportFormatError
 
 #: Points converted to arrays at once [points] (bounds the text held in lists).
-CHUNK_POINTS = 65_536
+CHUNK_POINTS = 16_384
 #: Bytes handed to expat per call.
 FEED_BYTES = 1024 * 1024
 #: Separator between namespace URI and local name in the names expat reports.

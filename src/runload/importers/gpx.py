@@ -240,9 +240,13 @@ def _scan(data: bytes):
             parser.CharacterDataHandler = None
             capturing = False
         starts += 1
-        depth = starts - len(ends)
+        closed = len(ends)
+        depth = starts - closed
         if depth > MAX_XML_DEPTH:
             raise TooDeep
+        if closed > 65_536:  # only the count of ends matters: keep the list short
+            starts = depth
+            ends.clear()
         code = cache.get(name)
         if code is None:
             code = lookup(name)
