@@ -211,7 +211,7 @@ class HeartRate:
         ok = ~np.isnan(hr) & (hr != 0)
         if not ok.any():
             return
-        values = hr[ok]
+        values = hr[ok].astype(float)
         self.total += float(values.sum())
         self.count += int(values.size)
         top = float(values.max())

@@ -79,7 +79,8 @@ class _Activity:
         self.id_text = None
         self.device = None
         self.lap = None
-        self.columns = []  # converted trackpoint chunks: (t, hr, altitude, distance, cadence, gps)
+        # converted trackpoint chunks per column: t [µs], hr, altitude, distance, cadence, gps
+        self.columns = ([], [], [], [], [], [])
 
     def close_lap(self) -> None:
         """Add the lap in ``self.lap`` ([distance, time, avg hr, max hr] texts) to the totals."""
@@ -105,27 +106,30 @@ class _Activity:
             return
         t = unix_us(points[0])
         timed = ~np.isnan(t)
-        gps = np.array(points[5], dtype=bool)
-        cols = (t, floats(points[1]), floats(points[2]), floats(points[3]), floats(points[4]), gps)
-        self.columns.append(tuple(c[timed] for c in cols))
+        if timed.all():
+            timed = slice(None)
+        # heart rate and cadence as float32 (whole numbers as recorded) to keep long files small
+        cols = (t, floats(points[1]).astype(np.float32), floats(points[2]), floats(points[3]),
+                floats(points[4]).astype(np.float32), np.array(points[5], dtype=bool))
+        for column, values in zip(self.columns, cols):
+            column.append(values[timed])
 
     def summary(self) -> Activity | None:
-        if self.columns:
-            t, hr, altitude, distance, cadence, gps = (np.concatenate(c) for c in zip(*self.columns))
-        else:
-            t = hr = altitude = distance = cadence = np.empty(0)
-            gps = np.empty(0, dtype=bool)
-        self.columns = []
+        joined = []
+        for column, dtype in zip(self.columns, (float, np.float32, float, float, np.float32, bool)):
+            joined.append(np.concatenate(column) if column else np.empty(0, dtype=dtype))
+            column.clear()  # one column at a time: the pieces and the whole never all coexist
+        t, hr, altitude, distance, cadence, gps = joined
+        del joined
         start = self.start or parse_time(_text(self.id_text))
         device = _text(self.device)
         if start is None and t.size:
             start = _xml.parse_time(_iso(t[0]))
         if start is None:
             return None
-        if t.size:
+        if t.size > 1 and (np.diff(t) < 0).any():
             order = np.argsort(t, kind="stable")
-            if (order != np.arange(t.size)).any():
-                t, hr, altitude, distance, cadence, gps = (c[order] for c in (t, hr, altitude, distance, cadence, gps))
+            t, hr, altitude, distance, cadence, gps = (c[order] for c in (t, hr, altitude, distance, cadence, gps))
         heart = HeartRate(MAX_TRACKPOINT_GAP_S)
         heart.add(t, hr, np.append(t[1:], np.nan))
         alt = altitude[~np.isnan(altitude)]
@@ -187,7 +191,7 @@ def _moving_cadence(t, distance, cadence) -> float | None:
         known = np.concatenate(([False], step_known))
         moving = np.where(known, np.concatenate(([False], speed_kmh > _STOPPED_SPEED_KMH)), moving)
     use = has & moving
-    return float(cadence[use].mean()) if use.any() else None
+    return float(cadence[use].mean(dtype=float)) if use.any() else None
 
 
 def _text(parts) -> str | None:
