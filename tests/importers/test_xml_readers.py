@@ -387,3 +387,23 @@ def test_unix_us_fast_and_slow_paths_agree():
     assert slow[3] == fast[0]
     expected = [(_xml.parse_time(t) - _xml._EPOCH) // _xml._ONE_US for t in texts]
     assert list(fast) == expected
+
+
+def test_tcx_trackpoints_out_of_time_order_are_summed_in_time_order(monkeypatch):
+    """Streamed in file order while the times go forward; a step back in time reads the file again, sorted."""
+    points = [
+        f"<Trackpoint><Time>2026-03-02T06:00:{s:02d}Z</Time><AltitudeMeters>{alt}</AltitudeMeters>"
+        f"<HeartRateBpm><Value>{hr}</Value></HeartRateBpm></Trackpoint>"
+        for s, alt, hr in ((0, 10, 100), (20, 30, 120), (10, 20, 110), (30, 40, 130))
+    ]
+    data = _TCX.format(points="".join(points)).encode()
+    scans = []
+    real_scan = tcx._scan
+    monkeypatch.setattr(tcx, "_scan", lambda d, keep_points=False: scans.append(keep_points) or real_scan(d, keep_points))
+    (act,) = read_tcx(data)
+    assert scans == [False, True]
+    assert act.hr_seconds_by_bpm == {100: 10.0, 110: 10.0, 120: 10.0}  # the last sample has no time after it
+    assert act.ascent_m == 30.0 and act.elapsed_s == 30.0  # 10 -> 20 -> 30 -> 40 m in time order
+    scans.clear()
+    (in_order,) = read_tcx(_TCX.format(points="".join(points[:2] + points[3:])).encode())
+    assert scans == [False] and in_order.ascent_m == 30.0

@@ -62,11 +62,76 @@ def _float(text: str | None) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+class _Points:
+    """Trackpoint totals fed in time order, chunk by chunk (the last point carried over).
+
+    ``ordered`` turns False when a chunk goes back in time; the caller then
+    reads the file again keeping every point, sorts them and feeds them once.
+    """
+
+    def __init__(self):
+        self.heart = HeartRate(MAX_TRACKPOINT_GAP_S)
+        self.last_t = None
+        self.carry = None  # (t, hr, distance) of the last point fed
+        self.last_altitude = None
+        self.ascent = 0.0
+        self.gps = False
+        self.cadence_sum = 0.0
+        self.cadence_n = 0
+        self.ordered = True
+
+    def feed(self, t, hr, altitude, distance, cadence, gps) -> None:
+        if not t.size or not self.ordered:
+            return
+        if (self.carry is not None and t[0] < self.carry[0]) or (t.size > 1 and (np.diff(t) < 0).any()):
+            self.ordered = False
+            return
+        self.last_t = float(t[-1])
+        self.gps = self.gps or bool(gps.any())
+        alt = altitude[~np.isnan(altitude)]
+        if alt.size:
+            seq = alt if self.last_altitude is None else np.concatenate(([self.last_altitude], alt))
+            steps = np.diff(seq)
+            self.ascent += float(steps[steps > 0].sum())
+            self.last_altitude = float(alt[-1])
+        if self.carry is not None:
+            t_all = np.concatenate(([self.carry[0]], t))
+            hr_all = np.concatenate(([self.carry[1]], hr))
+            distance_all = np.concatenate(([self.carry[2]], distance))
+        else:
+            t_all, hr_all, distance_all = t, hr, distance
+        self.heart.add(t_all[:-1], hr_all[:-1], t_all[1:])
+        has = ~np.isnan(cadence)
+        if has.any():
+            moving = cadence > 0
+            if t_all.size >= 2:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    seconds = np.diff(t_all) / 1e6
+                    speed_kmh = np.diff(distance_all) / 1000 / (seconds / 3600)
+                    known = ~np.isnan(speed_kmh) & (seconds > 0)
+                    fast = speed_kmh > _STOPPED_SPEED_KMH
+                if self.carry is None:  # the very first point has no step before it
+                    known, fast = np.concatenate(([False], known)), np.concatenate(([False], fast))
+                moving = np.where(known, fast, moving)
+            use = has & moving
+            self.cadence_sum += float(cadence[use].sum(dtype=float))
+            self.cadence_n += int(use.sum())
+        self.carry = (float(t[-1]), float(hr[-1]), float(distance[-1]))
+
+    def finish(self) -> None:
+        if self.carry is not None:
+            self.heart.add(np.array([self.carry[0]]), np.array([self.carry[1]]), np.array([np.nan]))
+            self.carry = None
+
+
 class _Activity:
     """What one ``<Activity>`` element has said so far."""
 
-    def __init__(self, depth: int, sport: str | None):
+    def __init__(self, depth: int, sport: str | None, keep_points: bool):
         self.depth = depth
+        self.keep_points = keep_points
+        self.points = _Points()
+        self.first_t_text = None
         self.declared = sport
         self.distance = 0.0
         self.have_distance = False
@@ -79,7 +144,7 @@ class _Activity:
         self.id_text = None
         self.device = None
         self.lap = None
-        # converted trackpoint chunks per column: t [µs], hr, altitude, distance, cadence, gps
+        # with keep_points: converted trackpoint chunks per column: t [µs], hr, altitude, distance, cadence, gps
         self.columns = ([], [], [], [], [], [])
 
     def close_lap(self) -> None:
@@ -111,45 +176,52 @@ class _Activity:
         # heart rate and cadence as float32 (whole numbers as recorded) to keep long files small
         cols = (t, floats(points[1]).astype(np.float32), floats(points[2]), floats(points[3]),
                 floats(points[4]).astype(np.float32), np.array(points[5], dtype=bool))
-        for column, values in zip(self.columns, cols):
-            column.append(values[timed])
+        cols = tuple(values[timed] for values in cols)
+        if self.first_t_text is None and cols[0].size:
+            self.first_t_text = _iso(cols[0][0])
+        if self.keep_points:
+            for column, values in zip(self.columns, cols):
+                column.append(values)
+        else:
+            self.points.feed(*cols)
 
     def summary(self) -> Activity | None:
-        joined = []
-        for column, dtype in zip(self.columns, (float, np.float32, float, float, np.float32, bool)):
-            joined.append(np.concatenate(column) if column else np.empty(0, dtype=dtype))
-            column.clear()  # one column at a time: the pieces and the whole never all coexist
-        t, hr, altitude, distance, cadence, gps = joined
-        del joined
+        points = self.points
+        if self.keep_points:
+            joined = []
+            for column, dtype in zip(self.columns, (float, np.float32, float, float, np.float32, bool)):
+                joined.append(np.concatenate(column) if column else np.empty(0, dtype=dtype))
+                column.clear()  # one column at a time: the pieces and the whole never all coexist
+            if joined[0].size > 1 and (np.diff(joined[0]) < 0).any():
+                order = np.argsort(joined[0], kind="stable")
+                joined = [c[order] for c in joined]
+            points.feed(*joined)
+            del joined
+        points.finish()
         start = self.start or parse_time(_text(self.id_text))
         device = _text(self.device)
-        if start is None and t.size:
-            start = _xml.parse_time(_iso(t[0]))
+        if start is None and self.first_t_text is not None:
+            start = _xml.parse_time(self.first_t_text)
         if start is None:
             return None
-        if t.size > 1 and (np.diff(t) < 0).any():
-            order = np.argsort(t, kind="stable")
-            t, hr, altitude, distance, cadence, gps = (c[order] for c in (t, hr, altitude, distance, cadence, gps))
-        heart = HeartRate(MAX_TRACKPOINT_GAP_S)
-        heart.add(t, hr, np.append(t[1:], np.nan))
-        alt = altitude[~np.isnan(altitude)]
-        ascent = None
-        if alt.size:
-            steps = np.diff(alt)
-            ascent = float(steps[steps > 0].sum())
+        heart = points.heart
+        ascent = points.ascent if points.last_altitude is not None else None
         avg_hr = self.hr_weighted / self.hr_weight if self.hr_weight else heart.mean
         max_hr = self.lap_max_hr or heart.max
         start_us = (start - _xml._EPOCH) // _xml._ONE_US
-        elapsed = (float(t[-1]) - start_us) / 1e6 if t.size else (self.moving if self.have_moving else None)
+        if points.last_t is not None:
+            elapsed = (points.last_t - start_us) / 1e6
+        else:
+            elapsed = self.moving if self.have_moving else None
         dist = self.distance if self.have_distance else None
         moving = self.moving if self.have_moving else None
-        cadence_mean = _moving_cadence(t, distance, cadence)
+        cadence_mean = points.cadence_sum / points.cadence_n if points.cadence_n else None
         notes = []
         sport, sub_sport = normalise_sport(self.declared)
         if sport is None:
             sport, note = classify_undeclared(dist, moving, name=None, avg_cadence_per_min=cadence_mean)
             notes.append(note)
-        has_gps = bool(gps.any())
+        has_gps = points.gps
         if sport == "running" and dist and not has_gps:
             notes.append("no GPS: distance from the watch")
         return Activity(
@@ -177,23 +249,6 @@ def _iso(t_us: float) -> str:
     return (_xml._EPOCH + _dt.timedelta(microseconds=int(t_us))).isoformat()
 
 
-def _moving_cadence(t, distance, cadence) -> float | None:
-    """Mean cadence over the moving trackpoints (see the module docstring)."""
-    has = ~np.isnan(cadence)
-    if not has.any():
-        return None
-    moving = cadence > 0
-    if t.size >= 2:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            seconds = np.diff(t) / 1e6
-            speed_kmh = np.diff(distance) / 1000 / (seconds / 3600)
-            step_known = ~np.isnan(speed_kmh) & (seconds > 0)
-        known = np.concatenate(([False], step_known))
-        moving = np.where(known, np.concatenate(([False], speed_kmh > _STOPPED_SPEED_KMH)), moving)
-    use = has & moving
-    return float(cadence[use].mean(dtype=float)) if use.any() else None
-
-
 def _text(parts) -> str | None:
     """The text captured for one element (a list of pieces, or None)."""
     return "".join(parts).strip() or None if parts is not None else None
@@ -203,7 +258,7 @@ def _texts(column: list) -> list:
     return ["".join(parts).strip() or None if parts is not None else None for parts in column]
 
 
-def _scan(data: bytes) -> tuple[list[Activity], int]:
+def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, bool]:
     from . import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
@@ -222,6 +277,7 @@ def _scan(data: bytes) -> tuple[list[Activity], int]:
     p_gps = False
     capturing = False
     starts = 0
+    ordered = True
 
     def convert():
         act.add_points((_texts(c_time), _texts(c_hr), _texts(c_alt), _texts(c_dist), _texts(c_cad), c_gps))
@@ -236,13 +292,14 @@ def _scan(data: bytes) -> tuple[list[Activity], int]:
             lap = None
 
     def close_activity():
-        nonlocal act, skipped
+        nonlocal act, skipped, ordered
         if in_point and p_time is not None:
             c_time.append(p_time), c_hr.append(p_hr), c_alt.append(p_alt), c_dist.append(p_dist)
             c_cad.append(p_cad), c_gps.append(p_gps)
         close_lap()
         convert()
-        summary = act.summary()
+        ordered = ordered and act.points.ordered
+        summary = act.summary() if ordered or keep_points else None
         act = None
         if summary is None:
             skipped += 1
@@ -350,7 +407,7 @@ def _scan(data: bytes) -> tuple[list[Activity], int]:
                 if act is not None:
                     close_activity()
                 in_point = False
-                act = _Activity(depth, attrs.get("Sport"))
+                act = _Activity(depth, attrs.get("Sport"), keep_points)
         elif parent == _ACTIVITY:
             if code == _ID and act is not None and act.id_text is None:
                 act.id_text = parts = []
@@ -374,7 +431,7 @@ def _scan(data: bytes) -> tuple[list[Activity], int]:
     _xml.run(parser, data)
     if act is not None:
         close_activity()
-    return activities, skipped
+    return activities, skipped, ordered
 
 
 def read_tcx(data: bytes) -> list[Activity]:
@@ -382,7 +439,9 @@ def read_tcx(data: bytes) -> list[Activity]:
     from . import check_xml
 
     check_xml(data)
-    activities, skipped = _scan(data)
+    activities, skipped, ordered = _scan(data)
+    if not ordered:  # trackpoints go back in time: read again keeping them all, to sum them in time order
+        activities, skipped, _ordered = _scan(data, keep_points=True)
     if not activities:
         if skipped:
             raise ImportFormatError("TCX activity without any time (no lap start, Id or trackpoint time)")
