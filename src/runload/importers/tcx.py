@@ -5,7 +5,10 @@ choice and its safety); elements are matched on their local names (writers
 use different namespace prefixes) and on their parents, so a lap's
 ``DistanceMeters`` is never taken for a trackpoint's. Trackpoint values are
 kept as text for at most :data:`~runload.importers._xml.CHUNK_POINTS` points,
-then converted to arrays; no tree is built.
+then converted to arrays and summed (:class:`_Points`); no tree is built and
+memory does not grow with the file. Totals are taken in time order: a file
+whose trackpoints step back in time is read a second time keeping its points,
+which are then sorted.
 
 One Activity per ``<Activity>`` element:
 
