@@ -218,6 +218,9 @@ def _scan(data: bytes):
     lat = lon = ele = time = hr = cad = None
     capturing = False
     starts = 0
+    n_points = 0
+    lat_append, lon_append, ele_append = c_lat.append, c_lon.append, c_ele.append
+    time_append, hr_append, cad_append = c_time.append, c_hr.append, c_cad.append
 
     def add(final: bool):
         totals.add(c_lat, c_lon, _texts(c_ele), _texts(c_time), _texts(c_hr), _texts(c_cad), final=final)
@@ -235,7 +238,7 @@ def _scan(data: bytes):
             in_segment = False
 
     def start(name, attrs):
-        nonlocal starts, capturing, in_segment, in_point, point_depth, lat, lon, ele, time, hr, cad
+        nonlocal starts, capturing, in_segment, in_point, point_depth, lat, lon, ele, time, hr, cad, n_points
         if capturing:
             parser.CharacterDataHandler = None
             capturing = False
@@ -273,13 +276,17 @@ def _scan(data: bytes):
         if code == _TRKPT:
             if parent == _TRKSEG and in_segment:
                 if in_point:
-                    c_lat.append(lat), c_lon.append(lon), c_ele.append(ele), c_time.append(time)
-                    c_hr.append(hr), c_cad.append(cad)
+                    lat_append(lat)
+                    lon_append(lon)
+                    ele_append(ele)
+                    time_append(time)
+                    hr_append(hr)
+                    cad_append(cad)
                     if len(c_lat) >= CHUNK_POINTS:
                         add(final=False)
                 in_point = True
                 point_depth = depth
-                info["points"] += 1
+                n_points += 1
                 lat = attrs.get("lat")
                 lon = attrs.get("lon")
                 ele = time = hr = cad = None
@@ -339,6 +346,7 @@ def _scan(data: bytes):
     parser.EndElementHandler = ends.append
     _xml.run(parser, data)
     close_segment()
+    info["points"] = n_points
     info["type"] = (_text(names["type"]) or "")[:200] or None
     info["name"] = (_text(names["name"]) or _text(names["metadata"]) or "")[:200] or None
     return info, totals
