@@ -148,33 +148,17 @@ def test_tcx_offline(data_dir):
     assert act.device == "Garmin Forerunner 620" and act.has_gps
 
 
-def test_gpx_offline_and_streaming_agree(data_dir):
+def test_gpx_offline_matches_gpxpy(data_dir):
+    import gpxpy
+
     data = gzip.decompress((data_dir / GPX_GZ).read_bytes())
-    (dom,) = read_gpx(data, stream=False)
-    (streamed,) = read_gpx(data, stream=True)
-    assert dom.distance_m == pytest.approx(4812.22, abs=0.01) and dom.moving_s == 1423 and dom.elapsed_s == 1423
-    for field in ("start_utc", "moving_s", "elapsed_s", "name", "sport", "device", "avg_hr_bpm"):
-        assert getattr(dom, field) == getattr(streamed, field)
-    assert streamed.distance_m == pytest.approx(dom.distance_m, rel=1e-9)
-    assert streamed.ascent_m == pytest.approx(dom.ascent_m, rel=1e-9)
-
-
-def test_gpx_streaming_agrees_on_real_files(real_dir):
-    for path in sorted(real_dir.glob("*.gpx*")):
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        try:
-            (dom,) = read_gpx(data, stream=False)
-        except ImportFormatError as exc:
-            with pytest.raises(ImportFormatError) as info:
-                read_gpx(data, stream=True)
-            assert info.value.reason == exc.reason
-            continue
-        (streamed,) = read_gpx(data, stream=True)
-        assert streamed.distance_m == pytest.approx(dom.distance_m, rel=1e-3)
-        assert streamed.moving_s == pytest.approx(dom.moving_s, rel=1e-3)
-        assert (streamed.start_utc, streamed.elapsed_s, streamed.avg_hr_bpm) == (dom.start_utc, dom.elapsed_s, dom.avg_hr_bpm)
+    (act,) = read_gpx(data)
+    ref = gpxpy.parse(data.decode("utf-8"))
+    assert act.distance_m == pytest.approx(ref.length_2d(), rel=1e-9)
+    assert act.distance_m == pytest.approx(4812.22, abs=0.01) and act.moving_s == 1423 and act.elapsed_s == 1423
+    assert act.moving_s == pytest.approx(ref.get_moving_data().moving_time, abs=1e-6)
+    assert act.start_utc == ref.get_time_bounds().start_time
+    assert act.ascent_m == pytest.approx(ref.get_uphill_downhill().uphill, rel=1e-9)
 
 
 def test_gpx_hr_and_untyped_sport():
@@ -185,8 +169,7 @@ def test_gpx_hr_and_untyped_sport():
 <trkpt lat="48.0009" lon="11.0"><time>2024-01-01T10:00:30Z</time><extensions><ns3:TrackPointExtension><ns3:hr>150</ns3:hr></ns3:TrackPointExtension></extensions></trkpt>
 <trkpt lat="48.0018" lon="11.0"><time>2024-01-01T10:01:00Z</time></trkpt>
 </trkseg></trk></gpx>"""
-    for stream in (False, True):
-        (act,) = read_gpx(gpx, stream=stream)
-        assert act.avg_hr_bpm == 145 and act.hr_seconds_by_bpm == {140: 30.0, 150: 30.0}
-        # 12 km/h fits a run, a ride or a fast hike alike, and no cadence is recorded: not settled
-        assert act.sport == "unknown" and act.notes[0].startswith("sport not declared; speed fits a run, a ride")
+    (act,) = read_gpx(gpx)
+    assert act.avg_hr_bpm == 145 and act.hr_seconds_by_bpm == {140: 30.0, 150: 30.0}
+    # 12 km/h fits a run, a ride or a fast hike alike, and no cadence is recorded: not settled
+    assert act.sport == "unknown" and act.notes[0].startswith("sport not declared; speed fits a run, a ride")

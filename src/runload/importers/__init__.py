@@ -214,42 +214,6 @@ def check_xml(data: bytes) -> None:
     refuse_huge_tokens(data)
 
 
-class _TooDeep(Exception):
-    pass
-
-
-def check_xml_depth(data: bytes) -> None:
-    """Raise ImportFormatError when elements nest deeper than :data:`MAX_XML_DEPTH`.
-
-    One expat pass that builds nothing, for a parser that cannot be watched
-    while it parses (gpxpy). Malformed XML is left to that parser to report.
-    """
-    from xml.parsers import expat
-
-    parser = expat.ParserCreate()
-    depth = 0
-
-    def start(_name, _attrs):
-        nonlocal depth
-        depth += 1
-        if depth > MAX_XML_DEPTH:
-            raise _TooDeep
-
-    def end(_name):
-        nonlocal depth
-        depth -= 1
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.ordered_attributes = True
-    try:
-        parser.Parse(data, True)
-    except _TooDeep:
-        raise _too_deep() from None
-    except expat.ExpatError:
-        return
-
-
 def iter_xml(data: bytes, events: tuple[str, ...] = ("start", "end")):
     """``defusedxml`` iterparse over bytes, fed in large blocks, refusing deep nesting.
 
@@ -506,8 +470,8 @@ def decoder_versions() -> dict[str, str]:
 #: Which library decodes which format (default first).
 DECODERS = {
     "fit": ("fitfast", "fitparse (fallback)"),
-    "gpx": ("gpxpy", "defusedxml iterparse (large files)"),
-    "tcx": ("defusedxml iterparse",),
+    "gpx": ("expat stream (gpxpy formulas)",),
+    "tcx": ("expat stream",),
 }
 
 from .sources import MANUAL_MAGIC, iter_sources, read_manual  # noqa: E402  (needs Source/SourceHints above)

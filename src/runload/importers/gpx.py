@@ -1,45 +1,46 @@
 """GPX -> :class:`runload.models.Activity` (one per file, all tracks and segments).
 
-Totals follow gpxpy 1.6 exactly (truth.csv was made with it):
+One streaming expat pass (see :mod:`runload.importers._xml` for why expat and
+how little Python runs per element); points are converted and summed with
+NumPy every :data:`~runload.importers._xml.CHUNK_POINTS` points, so memory
+does not grow with the file beyond the bytes themselves.
 
-* distance [m] = Σ ``length_2d()`` over tracks
-* moving [s] = ``get_moving_data().moving_time`` (1 km/h stop threshold, 3-D
-  steps when both elevations are non-zero)
-* elapsed [s] = ``get_duration()`` (sum of per-segment first-to-last times)
-* start = ``get_time_bounds().start_time``; ascent = ``get_uphill_downhill()``
-* HR [bpm] from the first ``hr`` element in each point's extensions (Garmin
-  TrackPointExtension, any namespace prefix)
+A track point without valid ``lat``/``lon`` or without a readable ``<time>``
+is dropped (with a note) and the rest imported; a file where more than half
+of the points with coordinates have no time is refused (a route with a few
+stray times is not a recording that can be measured).
 
-Files up to :data:`GPXPY_MAX_BYTES` go through gpxpy. gpxpy keeps the text,
-an ElementTree DOM and its own point objects in memory: measured on a 24-hour
-GPX with 500,000 points (103 MB) it peaked at 1.2 GB RSS and took 20 s. Larger
-files are therefore streamed with ``defusedxml`` ``iterparse`` into NumPy
-arrays and the same formulas are applied (:func:`_segment_totals`); the test
-suite checks both paths agree on every real GPX file.
+Totals over the kept points follow gpxpy 1.6's formulas (the test suite
+compares them with gpxpy on real and generated files):
 
-Security: input containing a DOCTYPE or ENTITY declaration is refused before
-any parser sees it (gpxpy uses the standard library parser, which would expand
-internal entities); so is any token longer than 4 MB or nesting deeper than
-1,000 elements (see :func:`runload.importers.check_xml`).
+* distance [m] = Σ per segment of gpxpy ``length_2d`` (flat-earth steps,
+  haversine for steps over 0.2°)
+* moving [s] = gpxpy ``get_moving_data().moving_time``: the time of steps
+  faster than 1 km/h (3-D steps when both elevations are non-zero)
+* elapsed [s] = last timed point − first timed point, across all tracks and
+  segments (the gaps between them are part of the activity; gpxpy's
+  ``get_duration`` leaves them out)
+* start = the first timed point; ascent = gpxpy ``get_uphill_downhill`` per
+  segment (3-point smoothing)
+* heart rate [bpm] and cadence [1/min] from the first ``hr`` / ``cad``
+  element inside each point (Garmin TrackPointExtension, any prefix);
+  cadence is averaged over the moving points (the second point of each
+  moving step), as recorded
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as _dt
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from runload.errors import ImportFormatError
 from runload.models import Activity
 
+from . import _xml
+from ._xml import CHUNK_POINTS, HeartRate, TooDeep, floats, unix_us
 from .sports import classify_undeclared, normalise_sport
-from .tcx import parse_time
 
-#: Larger GPX inputs [bytes] are streamed instead of loaded into gpxpy.
-GPXPY_MAX_BYTES = 16 * 1024 * 1024
 MAX_POINT_GAP_S = 30.0
 
 # gpxpy.geo constants
@@ -47,307 +48,362 @@ _EARTH_RADIUS = 6378.137 * 1000
 _ONE_DEGREE = (2 * math.pi * _EARTH_RADIUS) / 360
 _STOPPED_SPEED_KMH = 1.0
 
+_GPX, _METADATA, _TRK, _TRKSEG, _TRKPT, _NAME, _TYPE, _ELE, _TIME, _HR, _CAD, _RTEPT, _WPT = range(1, 14)
+_CODES = {
+    "gpx": _GPX, "metadata": _METADATA, "trk": _TRK, "trkseg": _TRKSEG, "trkpt": _TRKPT, "name": _NAME,
+    "type": _TYPE, "ele": _ELE, "time": _TIME, "hr": _HR, "cad": _CAD, "rtept": _RTEPT, "wpt": _WPT,
+}
 
-@dataclass
+
+class _Uphill:
+    """gpxpy's ``calculate_uphill_downhill`` (uphill part) over elevations fed in pieces."""
+
+    def __init__(self):
+        self.pending = np.empty(0)  # [last finalised elevation, not yet finalised one] once started
+        self.previous = None  # smoothed value of the last finalised elevation
+        self.started = False
+        self.total = 0.0
+
+    def feed(self, ele: np.ndarray) -> None:
+        if not ele.size:
+            return
+        p = np.concatenate((self.pending, ele))
+        if not self.started:
+            if p.size < 2:
+                self.pending = p
+                return
+            smooth = np.empty(p.size - 1)
+            smooth[0] = p[0]
+            smooth[1:] = p[:-2] * 0.3 + p[1:-1] * 0.4 + p[2:] * 0.3
+            self.started = True
+        else:
+            smooth = p[:-2] * 0.3 + p[1:-1] * 0.4 + p[2:] * 0.3
+        seq = smooth if self.previous is None else np.concatenate(([self.previous], smooth))
+        steps = np.diff(seq)
+        self.total += float(steps[steps > 0].sum())
+        self.previous = float(smooth[-1])
+        self.pending = p[-2:]
+
+    def finish(self) -> float:
+        if self.started:
+            step = float(self.pending[-1]) - self.previous
+            if step > 0:
+                self.total += step
+        return self.total
+
+
 class _Totals:
-    length_2d: float = 0.0
-    moving_s: float = 0.0
-    duration_s: float | None = 0.0
-    uphill_m: float = 0.0
-    start: float | None = None  # Unix s
-    points: int = 0
-    timed_points: int = 0
-    hr: list = field(default_factory=list)  # per segment arrays of (time, hr)
+    """Sums over the kept points of every segment, fed chunk by chunk."""
+
+    def __init__(self):
+        self.length = 0.0
+        self.moving = 0.0
+        self.uphill = 0.0
+        self.has_ele = False
+        self.first_t = None
+        self.first_text = None
+        self.last_t = None
+        self.min_t = math.inf
+        self.max_t = -math.inf
+        self.kept = 0
+        self.untimed = 0
+        self.no_coordinates = 0
+        self.cadence_sum = 0.0
+        self.cadence_n = 0
+        self.hr = HeartRate(MAX_POINT_GAP_S)
+        self._carry = None
+        self._up = _Uphill()
+
+    def add(self, lat_s, lon_s, ele_s, t_s, hr_s, cad_s, final: bool) -> None:
+        """One chunk of one segment's points (texts); ``final`` closes the segment."""
+        if lat_s:
+            lat, lon, t = floats(lat_s), floats(lon_s), unix_us(t_s)
+            no_coordinates = np.isnan(lat) | np.isnan(lon)
+            untimed = np.isnan(t) & ~no_coordinates
+            self.no_coordinates += int(no_coordinates.sum())
+            self.untimed += int(untimed.sum())
+            keep = ~no_coordinates & ~untimed
+            if self.first_text is None and keep.any():
+                self.first_text = t_s[int(np.argmax(keep))]
+            if keep.all():
+                keep = slice(None)
+            cols = [lat[keep], lon[keep], floats(ele_s)[keep], t[keep], floats(hr_s)[keep], floats(cad_s)[keep]]
+            self._segment(cols, final)
+        elif final:
+            self._segment(None, final)
+
+    def _segment(self, cols, final: bool) -> None:
+        if cols is not None and cols[0].size:
+            self.kept += cols[0].size
+            t_new = cols[3]
+            if self.first_t is None:
+                self.first_t = float(t_new[0])
+            self.last_t = float(t_new[-1])
+            self.min_t = min(self.min_t, float(t_new.min()))
+            self.max_t = max(self.max_t, float(t_new.max()))
+            ele_new = cols[2]
+            if not self.has_ele and not np.isnan(ele_new).all():
+                self.has_ele = True
+            self._up.feed(ele_new[~np.isnan(ele_new)])
+            if self._carry is not None:
+                cols = [np.concatenate(([c], col)) for c, col in zip(self._carry, cols)]
+            lat, lon, ele, t, hr, cad = cols
+            if lat.size >= 2:
+                self._steps(lat, lon, ele, t, cad)
+            self.hr.add(t[:-1], hr[:-1], t[1:])
+            self._carry = [col[-1] for col in cols]
+        if final:
+            if self._carry is not None:
+                t, hr = self._carry[3], self._carry[4]
+                self.hr.add(np.array([t]), np.array([hr]), np.array([np.nan]))
+            self.uphill += self._up.finish()
+            self._carry = None
+            self._up = _Uphill()
+
+    def _steps(self, lat, lon, ele, t, cad) -> None:
+        """gpxpy's length_2d and moving time of consecutive points (``point.distance_2d(previous)``)."""
+        lat1, lat2 = lat[1:], lat[:-1]
+        lon1, lon2 = lon[1:], lon[:-1]
+        far = (np.abs(lat1 - lat2) > 0.2) | (np.abs(lon1 - lon2) > 0.2)
+        coef = np.cos(np.radians(lat1))
+        x = lat1 - lat2
+        y = (lon1 - lon2) * coef
+        d2 = np.sqrt(x * x + y * y) * _ONE_DEGREE
+        if far.any():
+            r1, r2 = np.radians(lat1), np.radians(lat2)
+            dlon = np.radians(lon1 - lon2)
+            a = np.sin((r1 - r2) / 2) ** 2 + np.sin(dlon / 2) ** 2 * np.cos(r1) * np.cos(r2)
+            d2 = np.where(far, _EARTH_RADIUS * 2 * np.arcsin(np.sqrt(a)), d2)
+        self.length += float(d2.sum())
+        e1, e2 = ele[1:], ele[:-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            both = ~np.isnan(e1) & ~np.isnan(e2) & (e1 != 0) & (e2 != 0) & (e1 != e2) & ~far
+            d3 = np.where(both, np.sqrt(d2 * d2 + (e1 - e2) ** 2), d2)
+            seconds = (t[1:] - t[:-1]) / 1e6
+            ok = (seconds > 0) & (d3 != 0)
+            speed_kmh = np.where(ok, (d3 / 1000) / (seconds / 60**2), 0)
+        moving = ok & (speed_kmh > _STOPPED_SPEED_KMH)
+        self.moving += float(seconds[moving].sum())
+        cadence = cad[1:][moving]
+        cadence = cadence[~np.isnan(cadence)]
+        self.cadence_sum += float(cadence.sum())
+        self.cadence_n += int(cadence.size)
 
 
-# ----------------------------------------------------------------- gpxpy path
+def _text(parts) -> str | None:
+    """The text captured for one element (a list of pieces, or None)."""
+    return "".join(parts).strip() or None if parts is not None else None
 
 
-def _hr_from_extensions(extensions) -> float | None:
-    for element in extensions or ():
-        for node in element.iter():
-            tag = node.tag if isinstance(node.tag, str) else ""
-            if tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] == "hr" and node.text:
-                try:
-                    return float(node.text)
-                except ValueError:
-                    return None
-    return None
+def _texts(column: list) -> list:
+    return ["".join(parts).strip() or None if parts is not None else None for parts in column]
 
 
-def _unix(time) -> float:
-    """Unix seconds of a gpxpy time; naive times are UTC."""
-    if time.tzinfo is None:
-        return calendar.timegm(time.timetuple()) + time.microsecond / 1e6
-    return time.timestamp()
+def _scan(data: bytes):
+    """One expat pass: file facts and the totals of the kept points."""
+    from . import MAX_XML_DEPTH
 
+    parser = _xml.make_parser()
+    ends: list[str] = []
+    stack = [0] * (MAX_XML_DEPTH + 2)
+    cache, lookup = _xml.local_codes(_CODES)
+    info = {"creator": None, "points": 0, "routes": 0, "waypoints": 0}
+    names = {"name": None, "type": None, "metadata": None}  # first captured texts
+    totals = _Totals()
+    # the open segment's columns: lat and lon texts; ele, time, hr, cad captured texts
+    c_lat, c_lon, c_ele, c_time, c_hr, c_cad = columns = ([], [], [], [], [], [])
+    in_segment = False
+    in_point = False
+    point_depth = -1
+    lat = lon = ele = time = hr = cad = None
+    capturing = False
+    starts = 0
+    n_points = 0
+    lat_append, lon_append, ele_append = c_lat.append, c_lon.append, c_ele.append
+    time_append, hr_append, cad_append = c_time.append, c_hr.append, c_cad.append
 
-def _read_with_gpxpy(data: bytes):
-    import gpxpy
-    import gpxpy.gpx
+    def add(final: bool):
+        totals.add(c_lat, c_lon, _texts(c_ele), _texts(c_time), _texts(c_hr), _texts(c_cad), final=final)
+        for column in columns:
+            column.clear()
 
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    try:
-        gpx = gpxpy.parse(text)
-    except gpxpy.gpx.GPXXMLSyntaxException as exc:
-        from . import xml_error_reason
+    def close_segment():
+        nonlocal in_segment, in_point
+        if in_point:
+            c_lat.append(lat), c_lon.append(lon), c_ele.append(ele), c_time.append(time)
+            c_hr.append(hr), c_cad.append(cad)
+            in_point = False
+        if in_segment:
+            add(final=True)
+            in_segment = False
 
-        raise ImportFormatError(xml_error_reason(exc.__cause__ or exc)) from None
-    except gpxpy.gpx.GPXException as exc:
-        raise ImportFormatError(f"invalid GPX ({str(exc)[:100]})") from None
-    points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
-    info = {
-        "creator": gpx.creator,
-        "name": (next((t.name for t in gpx.tracks if t.name), None) or gpx.name or "").strip() or None,
-        "type": next((t.type for t in gpx.tracks if t.type), None),
-        "points": len(points),
-        "routes": sum(len(r.points) for r in gpx.routes),
-        "waypoints": len(gpx.waypoints),
-    }
-    if not points or not any(p.time for p in points):
-        return info, None, None
-    bounds = gpx.get_time_bounds()
-    moving = gpx.get_moving_data()
-    totals = {
-        "length_2d": gpx.length_2d(),
-        "moving_s": moving.moving_time if moving else None,
-        "duration_s": gpx.get_duration(),
-        "uphill_m": gpx.get_uphill_downhill().uphill,
-        "has_ele": any(p.elevation is not None for p in points),
-        "start": bounds.start_time,
-    }
-    segments = []
-    for track in gpx.tracks:
-        for segment in track.segments:
-            series = [
-                (_unix(p.time), _hr_from_extensions(p.extensions)) for p in segment.points if p.time is not None
-            ]
-            segments.append(series)
-    return info, totals, segments
-
-
-# ----------------------------------------------------------------- streaming path
-
-
-def _segment_totals(lat, lon, ele, t):
-    """gpxpy's length_2d, moving_time, duration and uphill for one segment (NumPy)."""
-    n = len(lat)
-    if n < 2:
-        return 0.0, 0.0, 0.0, _uphill(ele)
-    lat1, lat2 = lat[1:], lat[:-1]  # gpxpy: point.distance_2d(previous)
-    lon1, lon2 = lon[1:], lon[:-1]
-    far = (np.abs(lat1 - lat2) > 0.2) | (np.abs(lon1 - lon2) > 0.2)
-    coef = np.cos(np.radians(lat1))
-    x = lat1 - lat2
-    y = (lon1 - lon2) * coef
-    d2 = np.sqrt(x * x + y * y) * _ONE_DEGREE
-    if far.any():
-        r1, r2 = np.radians(lat1), np.radians(lat2)
-        dlon = np.radians(lon1 - lon2)
-        a = np.sin((r1 - r2) / 2) ** 2 + np.sin(dlon / 2) ** 2 * np.cos(r1) * np.cos(r2)
-        hav = _EARTH_RADIUS * 2 * np.arcsin(np.sqrt(a))
-        d2 = np.where(far, hav, d2)
-    length = float(np.nansum(d2))
-    e1, e2 = ele[1:], ele[:-1]
-    with np.errstate(invalid="ignore"):
-        both = ~np.isnan(e1) & ~np.isnan(e2) & (e1 != 0) & (e2 != 0) & (e1 != e2) & ~far
-        d3 = np.where(both, np.sqrt(d2 * d2 + (e1 - e2) ** 2), d2)
-        seconds = t[1:] - t[:-1]
-        ok = ~np.isnan(seconds) & (seconds > 0) & (d3 != 0)
-        speed_kmh = np.where(ok, (d3 / 1000) / np.where(ok, seconds, 1) * 3600, 0)
-    moving = float(seconds[ok & (speed_kmh > _STOPPED_SPEED_KMH)].sum())
-    first = t[0] if not np.isnan(t[0]) else t[1]
-    last = t[-1] if not np.isnan(t[-1]) else t[-2]
-    duration = None if (np.isnan(first) or np.isnan(last) or last < first) else float(last - first)
-    return length, moving, duration, _uphill(ele)
-
-
-def _uphill(ele) -> float:
-    e = ele[~np.isnan(ele)]
-    if e.size < 2:
-        return 0.0
-    s = e.copy()
-    if e.size >= 3:
-        s[1:-1] = e[:-2] * 0.3 + e[1:-1] * 0.4 + e[2:] * 0.3
-    d = np.diff(s)
-    return float(d[d > 0].sum())
-
-
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _read_streaming(data: bytes):
-    from defusedxml import ElementTree as SafeET
-
-    from . import iter_xml, xml_error_reason
-
-    info = {"creator": None, "name": None, "type": None, "points": 0, "routes": 0, "waypoints": 0}
-    segments = []  # list of (lat, lon, ele, t, hr) python lists
-    current = None
-    seg_element = None
-    depth_names: list[str] = []
-    metadata_name = None
-    try:
-        for event, element in iter_xml(data):
-            name = _local(element.tag)
-            if event == "start":
-                depth_names.append(name)
-                if name == "gpx" and len(depth_names) == 1:
-                    info["creator"] = element.get("creator")
-                elif name == "trkseg":
-                    current = ([], [], [], [], [])
-                    segments.append(current)
-                    seg_element = element
-                continue
-            depth_names.pop()
-            parent = depth_names[-1] if depth_names else ""
-            if name == "trkpt" and current is not None:
-                lat_s, lon_s = element.get("lat"), element.get("lon")
-                ele = time = hr = None
-                for child in element.iter():
-                    child_name = _local(child.tag)
-                    if child_name == "ele" and ele is None and child.text:
-                        ele = _to_float(child.text)
-                    elif child_name == "time" and time is None and child.text:
-                        time = parse_time(child.text)
-                    elif child_name == "hr" and hr is None and child.text:
-                        hr = _to_float(child.text)
-                lat, lon = _to_float(lat_s), _to_float(lon_s)
-                if lat is None or lon is None:
-                    raise ImportFormatError("GPX track point without valid lat/lon")
-                current[0].append(lat)
-                current[1].append(lon)
-                current[2].append(np.nan if ele is None else ele)
-                current[3].append(np.nan if time is None else time.timestamp())
-                current[4].append(hr)
-                info["points"] += 1
-                element.clear()
-                if seg_element is not None and len(seg_element) and seg_element[-1] is element:
-                    del seg_element[-1]
-            elif name == "rtept":
-                info["routes"] += 1
-                element.clear()
-            elif name == "wpt" and parent == "gpx":
+    def start(name, attrs):
+        nonlocal starts, capturing, in_segment, in_point, point_depth, lat, lon, ele, time, hr, cad, n_points
+        if capturing:
+            parser.CharacterDataHandler = None
+            capturing = False
+        starts += 1
+        closed = len(ends)
+        depth = starts - closed
+        if depth > MAX_XML_DEPTH:
+            raise TooDeep
+        if closed > 65_536:  # only the count of ends matters: keep the list short
+            starts = depth
+            ends.clear()
+        code = cache.get(name)
+        if code is None:
+            code = lookup(name)
+        if code == 0:
+            stack[depth] = 0
+            return
+        parent = stack[depth - 1]
+        if parent == _TRKPT:
+            if code == _TIME:
+                time = parts = []
+            elif code == _ELE:
+                ele = parts = []
+            elif code == _HR and hr is None:
+                hr = parts = []
+            elif code == _CAD and cad is None:
+                cad = parts = []
+            else:
+                stack[depth] = 0
+                return
+            parser.CharacterDataHandler = parts.append
+            capturing = True
+            stack[depth] = 0
+            return
+        if code == _TRKPT:
+            if parent == _TRKSEG and in_segment:
+                if in_point:
+                    lat_append(lat)
+                    lon_append(lon)
+                    ele_append(ele)
+                    time_append(time)
+                    hr_append(hr)
+                    cad_append(cad)
+                    if len(c_lat) >= CHUNK_POINTS:
+                        add(final=False)
+                in_point = True
+                point_depth = depth
+                n_points += 1
+                lat = attrs.get("lat")
+                lon = attrs.get("lon")
+                ele = time = hr = cad = None
+            else:
+                code = 0
+        elif code == _HR or code == _CAD:
+            # inside the point's <extensions> (any element between)
+            if in_point and depth > point_depth and stack[point_depth] == _TRKPT:
+                if code == _HR and hr is None:
+                    hr = parts = []
+                elif code == _CAD and cad is None:
+                    cad = parts = []
+                else:
+                    parts = None
+                if parts is not None:
+                    parser.CharacterDataHandler = parts.append
+                    capturing = True
+            code = 0
+        elif code == _TRKSEG:
+            if parent == _TRK:
+                close_segment()
+                in_segment = True
+            else:
+                code = 0
+        elif code == _TRK:
+            close_segment()
+            if parent != _GPX:
+                code = 0
+        elif code == _NAME or code == _TYPE:
+            key = "name" if code == _NAME else "type"
+            if parent == _METADATA and code == _NAME:
+                key = "metadata"
+            elif parent != _TRK:
+                key = None
+            if key is not None and (names[key] is None or not _text(names[key])):
+                names[key] = parts = []
+                parser.CharacterDataHandler = parts.append
+                capturing = True
+            code = 0
+        elif code == _RTEPT:
+            info["routes"] += 1
+            code = 0
+        elif code == _WPT:
+            if parent == _GPX:
                 info["waypoints"] += 1
-                element.clear()
-            elif parent == "trk" and name in ("name", "type"):
-                if not info[name] and element.text and element.text.strip():
-                    info[name] = element.text.strip()
-            elif parent == "metadata" and name == "name" and not metadata_name:
-                metadata_name = (element.text or "").strip() or None
-            elif name == "trkseg":
-                current = None
-                seg_element = None
-    except SafeET.ParseError as exc:
-        raise ImportFormatError(xml_error_reason(exc)) from None
-    except ValueError as exc:
-        if "DTD" in type(exc).__name__ or "Entit" in type(exc).__name__:
-            raise ImportFormatError("XML with a DTD or entities is refused") from None
-        raise
-    info["name"] = info["name"] or metadata_name
-    all_times = [t for seg in segments for t in seg[3] if not math.isnan(t)]
-    if not info["points"] or not all_times:
-        return info, None, None
-    length = moving = uphill = 0.0
-    duration = 0.0
-    series = []
-    has_ele = False
-    for lat, lon, ele, t, hr in segments:
-        lat_a, lon_a = np.asarray(lat, float), np.asarray(lon, float)
-        ele_a, t_a = np.asarray(ele, float), np.asarray(t, float)
-        has_ele = has_ele or bool((~np.isnan(ele_a)).any())
-        seg_length, seg_moving, seg_duration, seg_uphill = _segment_totals(lat_a, lon_a, ele_a, t_a)
-        length += seg_length
-        moving += seg_moving
-        uphill += seg_uphill
-        if duration is not None:
-            duration = None if seg_duration is None else duration + seg_duration
-        series.append([(tt, h) for tt, h in zip(t, hr) if not math.isnan(tt)])
-    first_time = next(t for seg in segments for t in seg[3] if not math.isnan(t))
-    totals = {
-        "length_2d": length,
-        "moving_s": moving,
-        "duration_s": duration,
-        "uphill_m": uphill,
-        "has_ele": has_ele,
-        "start": _dt.datetime.fromtimestamp(first_time, tz=_dt.timezone.utc),
-    }
-    return info, totals, series
+            code = 0
+        elif code == _GPX:
+            if depth == 1:
+                info["creator"] = attrs.get("creator")
+            else:
+                code = 0
+        elif code != _METADATA:
+            code = 0
+        stack[depth] = code
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = ends.append
+    _xml.run(parser, data)
+    close_segment()
+    info["points"] = n_points
+    info["type"] = (_text(names["type"]) or "")[:200] or None
+    info["name"] = (_text(names["name"]) or _text(names["metadata"]) or "")[:200] or None
+    return info, totals
 
 
-def _to_float(text):
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-# ----------------------------------------------------------------- public
-
-
-def read_gpx(data: bytes, stream: bool | None = None) -> list[Activity]:
-    """Read a GPX document's bytes into one Activity.
-
-    ``stream`` forces (True) or forbids (False) the streaming reader; by
-    default files larger than :data:`GPXPY_MAX_BYTES` are streamed.
-    """
-    from . import check_xml, check_xml_depth
+def read_gpx(data: bytes) -> list[Activity]:
+    """Read a GPX document's bytes into one Activity (raises ImportFormatError with a one-line reason)."""
+    from . import check_xml
 
     check_xml(data)
-    if stream is None:
-        stream = len(data) > GPXPY_MAX_BYTES
-    if not stream:
-        check_xml_depth(data)
-    info, totals, segments = _read_streaming(data) if stream else _read_with_gpxpy(data)
-    if totals is None:
-        if not info["points"]:
-            what = " (a route)" if info["routes"] else " (waypoints only)" if info["waypoints"] else ""
-            raise ImportFormatError(f"GPX has no track points{what}")
+    info, totals = _scan(data)
+    with_coordinates = totals.kept + totals.untimed
+    if not info["points"]:
+        what = " (a route)" if info["routes"] else " (waypoints only)" if info["waypoints"] else ""
+        raise ImportFormatError(f"GPX has no track points{what}")
+    if not with_coordinates:
+        raise ImportFormatError(f"GPX has {info['points']:,} track points but none with valid coordinates")
+    if not totals.kept:
         raise ImportFormatError("GPX has no timestamps (a planned route, not a recording)")
-    start = totals["start"]
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=_dt.timezone.utc)
-    start = start.astimezone(_dt.timezone.utc)
-    hist: dict[int, float] = {}
-    hr_values = []
-    for series in segments:
-        for i, (time, hr) in enumerate(series):
-            if not hr:
-                continue
-            hr_values.append(hr)
-            if i + 1 < len(series):
-                gap = series[i + 1][0] - time
-                if gap > 0:
-                    bpm = int(round(hr))
-                    hist[bpm] = hist.get(bpm, 0.0) + min(gap, MAX_POINT_GAP_S)
-    distance = totals["length_2d"]
-    moving = totals["moving_s"]
+    if totals.untimed * 2 > with_coordinates:
+        raise ImportFormatError(
+            f"GPX has {totals.untimed:,} of {with_coordinates:,} track points without a time: "
+            "too few timed points to measure the activity"
+        )
+    start = _xml.parse_time(totals.first_text)
+    elapsed = (totals.last_t - totals.first_t) / 1e6
+    if elapsed < 0:  # points out of time order
+        elapsed = (totals.max_t - totals.min_t) / 1e6
     notes = []
+    if totals.untimed:
+        notes.append(f"dropped {totals.untimed:,} track point(s) without a time")
+    if totals.no_coordinates:
+        notes.append(f"dropped {totals.no_coordinates:,} track point(s) without valid coordinates")
+    cadence = totals.cadence_sum / totals.cadence_n if totals.cadence_n else None
+    name = info["name"]
     sport, sub_sport = normalise_sport(info["type"])
     if sport is None:
-        sport, note = classify_undeclared(distance, moving, name=info["name"])
-        notes.append(note)
+        sport, note = classify_undeclared(totals.length, totals.moving, name=name, avg_cadence_per_min=cadence)
+        notes.insert(0, note)
+    hr = totals.hr
     return [
         Activity(
             start_utc=start,
             sport=sport,
             source_format="gpx",
             sub_sport=sub_sport,
-            distance_m=distance,
-            moving_s=moving,
-            elapsed_s=totals["duration_s"],
-            avg_hr_bpm=sum(hr_values) / len(hr_values) if hr_values else None,
-            max_hr_bpm=max(hr_values) if hr_values else None,
-            ascent_m=totals["uphill_m"] if totals["has_ele"] else None,
-            device=(info["creator"] or "").strip() or None,
-            name=info["name"],
+            distance_m=totals.length,
+            moving_s=totals.moving,
+            elapsed_s=elapsed,
+            avg_hr_bpm=hr.mean,
+            max_hr_bpm=hr.max,
+            ascent_m=totals.uphill if totals.has_ele else None,
+            device=(info["creator"] or "").strip()[:200] or None,
+            name=name,
             has_gps=True,
-            hr_seconds_by_bpm=hist or None,
+            avg_cadence_per_min=cadence,
+            hr_seconds_by_bpm=hr.histogram(),
             notes=tuple(notes),
         )
     ]
