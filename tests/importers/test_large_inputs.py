@@ -102,6 +102,21 @@ def test_damaged_fit_is_decoded_once(monkeypatch):
 real_parse = fit_mod.fitfast.parse
 
 
+def test_damaged_fit_the_lean_reader_declines_is_decoded_once(data_dir, monkeypatch):
+    """Compressed speed/distance needs fitfast's full decode; the scan already found the cut, so the
+    repaired copy, its checksum written beforehand, is decoded once (it used to take three tries)."""
+    data = (data_dir / "fitparse__compressed-speed-distance.fit").read_bytes()
+    cut = data[: len(data) * 2 // 3]
+    assert fit_mod._read_fit_lean(cut) is None
+    calls = []
+    monkeypatch.setattr(fit_mod.fitfast, "parse", lambda data, *a, **k: calls.append(len(data)) or real_parse(data))
+    (act,) = read_bytes(cut)
+    assert act.recovered.startswith("file ends early") and act.recovered.endswith("kept the 469 records before the cut")
+    assert act.distance_m == 10248.67  # this watch writes its session first: it survives the cut
+    assert len(calls) == 1
+    assert [a.__dict__ for a in fit_mod._read_fit_full(cut)] == [act.__dict__]  # same as trying the bytes first
+
+
 @pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 65_537, 300_001])
 def test_fast_crc_matches_the_byte_loop(size, monkeypatch):
     import numpy as np

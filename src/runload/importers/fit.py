@@ -340,19 +340,23 @@ def _fitfast_records(data: bytes) -> dict:
     return _call_fitfast(fitfast.records, data, "record")
 
 
-def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
+def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False, damaged: bool = False):
     """Decode with fitfast, repairing framing and CRC problems. Returns (messages, notes, recovered).
 
     ``decode`` is :func:`_fitfast` (default) or :func:`_fitfast_records`; with
     ``with_bytes`` the well-formed bytes that were decoded (``data`` itself or
-    its repaired copy) are returned as a fourth item.
+    its repaired copy) are returned as a fourth item. ``damaged`` (known from a
+    scan) skips the attempt on ``data`` as it is: the repaired copy, its
+    checksums written beforehand, is then decoded once.
     """
     decode = decode or _fitfast
-    try:
-        result = decode(data)
-        return (result, [], None, data) if with_bytes else (result, [], None)
-    except _DecoderFailure as exc:
-        first_error = str(exc)
+    first_error = "damaged framing"
+    if not damaged:
+        try:
+            result = decode(data)
+            return (result, [], None, data) if with_bytes else (result, [], None)
+        except _DecoderFailure as exc:
+            first_error = str(exc)
 
     segments, damage = scan_fit(data)
     if not segments or (damage and not any(s.complete or s.good_end > s.data_start for s in segments)):
@@ -369,6 +373,7 @@ def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
             recovered = f"{damage}; kept the {len(segments)} complete FIT segment(s) before it"
         else:
             recovered = f"{damage}; kept the {kept:,} records before the cut"
+    _prepare_checksums(data, segments, repaired, crc_offsets, notes)
     checked_crc = set()
     for _ in range(len(crc_offsets) + 2):
         try:
@@ -395,6 +400,26 @@ def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
         offset = crc_offsets[index]
         repaired[offset : offset + 2] = int(m.group(2)).to_bytes(2, "little")
     raise ImportFormatError("damaged FIT file (checksums cannot be repaired)")
+
+
+def _prepare_checksums(data: bytes, segments: list[FitSegment], repaired: bytearray, crc_offsets: list[int],
+                       notes: list[str]) -> None:
+    """Write the file CRC fitfast expects into each segment of ``repaired``, so that it decodes at the
+    first try; note a complete segment whose stored CRC is wrong."""
+    start = 0
+    for seg, offset in zip(segments, crc_offsets):
+        if seg.complete:
+            stored = int.from_bytes(data[seg.data_end : seg.data_end + 2], "little")
+            body = memoryview(data)[seg.data_start : seg.data_end]
+            if stored != fit_crc_fast(body) and stored != fit_crc_fast(body, fit_crc(data[seg.start : seg.data_start])):
+                note = "file checksum mismatch: the file may be damaged"
+                if note not in notes:
+                    notes.append(note)
+        # fitfast checks a 12-byte header's file CRC over header + data, a 14-byte one's over the data alone
+        # (the same when the header CRC is right; 0x0000 "no header CRC" is what the repair writes)
+        first = start + (14 if repaired[start] == 14 else 0)
+        repaired[offset : offset + 2] = fit_crc_fast(memoryview(repaired)[first:offset]).to_bytes(2, "little")
+        start = offset + 2
 
 
 # ------------------------------------------------------- message selection
@@ -1156,15 +1181,16 @@ def read_fit(data: bytes, tz: str | None = None) -> list[Activity]:
     ``tz`` is the athlete's IANA zone, used only for files with device-relative
     times (see module docstring).
     """
-    activities = _read_fit_lean(data, tz)
+    scan = _scan_lean(data)
+    activities = _read_fit_lean(data, tz, scan)
     if activities is not None:
         return activities
-    return _read_fit_full(data, tz)
+    return _read_fit_full(data, tz, damaged=scan.damage is not None)
 
 
-def _read_fit_lean(data: bytes, tz: str | None = None) -> list[Activity] | None:
+def _read_fit_lean(data: bytes, tz: str | None = None, scan: _LeanScan | None = None) -> list[Activity] | None:
     """Read only what the analysis uses (see :func:`_scan_lean`); None where only the full decode can answer."""
-    scan = _scan_lean(data)
+    scan = scan or _scan_lean(data)
     segments = [s for s in scan.segments if s.complete or s.good_end > s.data_start]
     if not scan.answerable or not segments:
         return None  # unreadable files get today's messages (and fitparse's try) from the full path
@@ -1204,17 +1230,17 @@ def _read_fit_lean(data: bytes, tz: str | None = None) -> list[Activity] | None:
         return None  # what the cut kept is not enough: the full path (and fitparse) may read past the damage
 
 
-def _read_fit_full(data: bytes, tz: str | None = None) -> list[Activity]:
-    """The full decode: fitfast (repairing damage), fitparse as last resort."""
+def _read_fit_full(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
+    """The full decode: fitfast (repairing damage; ``damaged``: known to need it), fitparse as last resort."""
     if len(data) >= COLUMNAR_MIN_BYTES:
         try:
-            return _read_fit_columnar(data, tz)
+            return _read_fit_columnar(data, tz, damaged)
         except NotAnActivity:
             raise
         except ImportFormatError:
             pass  # damaged beyond what fitfast reads: try fitparse below
     try:
-        messages, notes, recovered = _parse_fitfast(data)
+        messages, notes, recovered = _parse_fitfast(data, damaged=damaged)
     except NotAnActivity:
         raise
     except ImportFormatError as fitfast_error:
@@ -1227,9 +1253,9 @@ def _read_fit_full(data: bytes, tz: str | None = None) -> list[Activity]:
     return build_activities(messages, notes, recovered, tz)
 
 
-def _read_fit_columnar(data: bytes, tz: str | None = None) -> list[Activity]:
+def _read_fit_columnar(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
     """Like :func:`read_fit` for large files, without a Python dict per record (see :data:`COLUMNAR_MIN_BYTES`)."""
-    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True)
+    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True, damaged=damaged)
     records = _Records.from_columns(columns)
     del columns
     summary = _select_messages(good, _SUMMARY_MSGS)
