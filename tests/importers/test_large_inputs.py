@@ -183,3 +183,47 @@ def test_depth_limit(fmt, stream, monkeypatch):
     with pytest.raises(ImportFormatError) as info:
         read_bytes(deep)
     assert info.value.reason == "XML nested more than 1000 levels deep: not an activity file"
+
+
+def _interleaved_fit(big_endian: bool) -> bytes:
+    """A FIT activity whose records take turns with two other messages (as HRV-recording watches
+    write them), its record definition in either byte order."""
+    import struct
+
+    def definition(local, global_num, fields, big=False):
+        order = ">" if big else "<"
+        out = struct.pack(order + "BBBHB", 0x40 | local, 0, 1 if big else 0, global_num, len(fields))
+        return out + b"".join(bytes(f) for f in fields)
+
+    epoch = 631065600
+    t0 = 1_700_000_000 - epoch
+    body = definition(0, 0, [(0, 1, 0x00)]) + bytes([0, 4])  # file_id: type activity
+    rec_order = ">" if big_endian else "<"
+    body += definition(1, 20, [(253, 4, 0x86), (3, 1, 0x02), (5, 4, 0x86), (0, 4, 0x85)], big_endian)
+    body += definition(2, 78, [(0, 2, 0x84)]) + definition(3, 233, [(0, 1, 0x02)])
+    for i in range(600):
+        hr = 0xFF if i % 50 == 7 else 120 + i % 40  # a few invalid heart rates
+        lat = 0x7FFFFFFF if i < 10 else 600_000_000  # no position at first
+        body += bytes([1]) + struct.pack(rec_order + "IBIi", t0 + i + (39 if i >= 300 else 0), hr, i * 280, lat)
+        body += bytes([2]) + struct.pack("<H", 800) + bytes([3, 1])
+    body += definition(4, 18, [(253, 4, 0x86), (2, 4, 0x86), (7, 4, 0x86), (8, 4, 0x86), (9, 4, 0x86), (5, 1, 0x00)])
+    body += bytes([4]) + struct.pack("<IIIIIB", t0 + 640, t0, 640_000, 600_000, 167_720, 1)
+    header = bytearray(struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT"))
+    header += fit_mod.fit_crc(bytes(header)).to_bytes(2, "little")
+    data = bytes(header) + body
+    return data + fit_mod.fit_crc(data).to_bytes(2, "little")
+
+
+@pytest.mark.parametrize("big_endian", [False, True])
+def test_interleaved_records_are_read_as_cycles(big_endian, monkeypatch):
+    data = _interleaved_fit(big_endian)
+    scan = fit_mod._scan_lean(data)
+    assert scan.answerable and scan.damage is None and len(scan.pieces) // 4 <= 2  # not one piece per record
+    lean = _read(data, "lean", monkeypatch)
+    assert lean == _read(data, "dicts", monkeypatch) == _read(data, "columns", monkeypatch)
+    (act,) = lean
+    assert act["distance_m"] == 1677.2 and act["has_gps"] and act["sport"] == "running"
+    # 599 records have a next one, 12 of them an invalid heart rate; the 40 s pause counts 30 s
+    assert sum(act["hr_seconds_by_bpm"].values()) == (599 - 12 - 1) * 1 + 30
+    cut = data[: len(data) // 2]  # the cut falls inside the cycles
+    assert _read(cut, "lean", monkeypatch) == _read(cut, "dicts", monkeypatch)

@@ -3,8 +3,9 @@
 Readers
 -------
 The **lean reader** (:func:`_read_fit_lean`) reads only what the analysis uses:
-one pass over the FIT framing (:func:`_scan_lean`, NumPy for runs of
-same-type messages) copies the summary messages (file and device info,
+one pass over the FIT framing (:func:`_scan_lean`; NumPy steps over runs of
+same-type messages and over cycles of types taking turns, such as a record
+then an HRV message) copies the summary messages (file and device info,
 sport, sessions, laps, activity) into a small well-formed FIT file for
 ``fitfast.parse`` and reads the record fields it needs (time, heart rate,
 distance, position present) straight from the bytes with NumPy; the file
@@ -51,9 +52,9 @@ One :class:`Activity` per ``session`` message (a triathlon gives five).
 from __future__ import annotations
 
 import calendar
-from array import array
 import datetime as _dt
 import re
+from array import array
 from zoneinfo import ZoneInfo
 
 import fitfast
@@ -452,6 +453,60 @@ def _same_local_run(arr: np.ndarray, start: int, step: int, limit: int, header: 
         probe *= 4
 
 
+def _header_test(header: int) -> tuple[int, int]:
+    """(mask, value) that every header of the same local message type matches (see :func:`_same_local_run`)."""
+    return (0xE0, header & 0xE0) if header & 0x80 else (0xFF, header)
+
+
+def _cycle_run(data: bytes, arr: np.ndarray, p: int, step: int, header: int, definition: tuple, limit: int,
+               defs: dict, keep: frozenset[int]):
+    """Repeats, from ``p``, of a cycle of 2 to 4 data messages of different types taking turns
+    (a record, then an HRV message...), none of them kept and at most one a record.
+
+    Returns (cycles, period, [(offset in the cycle, header, global number, layout)]) for at
+    least two whole cycles, else None.
+    """
+    members = [(0, header, definition[1], definition[2])]
+    period = step
+    mask, want = _header_test(header)
+    for _k in range(3):
+        q = p + period
+        if q >= limit:
+            return None
+        head = data[q]
+        if head & 0xC0 == 0x40:  # a definition
+            return None
+        other = defs.get((head >> 5) & 0x03 if head & 0x80 else head & 0x0F)
+        if other is None or other[1] in keep:
+            return None
+        members.append((period, head, other[1], other[2]))
+        period += 1 + other[0]
+        if p + 2 * period > limit or data[p + period] & mask != want:
+            continue
+        if sum(m[2] == _RECORD_MSG for m in members) > 1:
+            return None  # two record types in one cycle: their order could not be kept
+        tests = [(m[0], *_header_test(m[1])) for m in members]
+        count, probe = 0, 16
+        last_start = limit - period  # a cycle starting here still fits
+        while True:
+            first = p + count * period
+            if first > last_start:
+                break
+            stop = min(last_start + 1, first + probe * period)
+            same = None
+            for offset, m_mask, m_want in tests:
+                match = (arr[first + offset : stop + offset : period] & m_mask) == m_want
+                same = match if same is None else same & match
+            if not same.all():
+                count += int(np.argmin(same))
+                break
+            count += same.size
+            probe *= 4
+        if count >= 2:
+            return count, period, members
+    return None
+
+
 def _select_messages(data: bytes, keep: frozenset[int]) -> bytes | None:
     """A copy of a well-formed FIT file holding only its definitions and the data messages in ``keep``.
 
@@ -620,6 +675,7 @@ def _scan_lean(data: bytes) -> _LeanScan:
         p = seg.data_start
         limit = min(seg.data_end, n)
         error = None
+        cooldown = 0
         while p < limit:
             h = data[p]
             if h & 0x80:  # compressed-timestamp data message
@@ -689,6 +745,24 @@ def _scan_lean(data: bytes) -> _LeanScan:
                 count = _same_local_run(arr, p, step, limit, h)
             else:
                 count = 1
+                cycle = None
+                if cooldown:
+                    cooldown -= 1
+                else:
+                    cycle = _cycle_run(data, arr, p, step, h, definition, limit, defs, keep)
+                    cooldown = 0 if cycle else 8  # no cycle here: do not look again at every message
+                if cycle is not None:  # types taking turns (a record, then an HRV message...)
+                    cycles, period, members = cycle
+                    for offset, head, kind, lay in members:
+                        if kind == _RECORD_MSG:
+                            seg.records += cycles
+                            if head & 0x80 or lay < 0:
+                                scan.answerable = False
+                            else:
+                                scan.pieces.extend((p + offset, cycles, period, lay))
+                    p += period * cycles
+                    seg.good_end = p
+                    continue
             if global_num == _RECORD_MSG:
                 seg.records += count
                 if h & 0x80 or layout < 0:  # compressed timestamps or an odd layout: fitfast's job
