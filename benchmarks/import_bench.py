@@ -7,8 +7,8 @@ Usage::
 Prints, from ONE run of each measurement (the machine is shared and noisy, so
 compare the ratios within one run, not figures across days):
 
-1. **FIT set**: the FIT files of ``../shared/real-activities`` and
-   ``../shared/real-activities-2`` (when present) plus ``--synthetic`` one-hour
+1. **FIT set**: the FIT files of the two shared folders of real activity files
+   next to the checkout (when present) plus ``--synthetic`` one-hour
    synthetic runs (1 s samples). Each side is a whole process started from
    scratch that reads the same files from disk (gunzipping ``.gz``), timed by
    its wall clock: ``runload import FOLDER --jobs 1`` (parse and store, into a
@@ -25,10 +25,10 @@ compare the ratios within one run, not figures across days):
    (``import_paths``, known files are skipped before they are read) and as a
    whole process.
 
-Targets (docs/method.md does not set them; the performance issue does): FIT
-import >= 150x bare fitparse and >= 0.5x fitfast's session-only read rate;
-50 MB FIT <= 300 MB peak; 2,000 mixed files <= 5 s on one core; re-import
-<= 0.2 s.
+Targets: FIT import >= 150x bare fitparse and >= 0.5x fitfast's session-only
+read rate; 50 MB FIT <= 300 MB peak; 2,000 mixed files <= 5 s on one core;
+re-import <= 0.2 s. Takes a few minutes (bare fitparse alone about 80 s);
+``--skip-fitparse`` and ``--skip-mixed`` shorten it.
 """
 
 from __future__ import annotations

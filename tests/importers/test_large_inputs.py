@@ -85,7 +85,9 @@ def test_fit_paths_identical_on_synthetic_and_damaged(seed, monkeypatch):
 def test_damaged_fit_is_decoded_once(monkeypatch):
     """A cut file with a wrong checksum: the lean reader finds both itself and asks fitfast for the summary only."""
     calls = []
-    monkeypatch.setattr(fit_mod.fitfast, "parse", lambda data, *a, **k: calls.append(("parse", len(data))) or real_parse(data))
+    monkeypatch.setattr(
+        fit_mod.fitfast, "parse", lambda data, *a, **k: calls.append(("parse", len(data))) or real_parse(data)
+    )
     monkeypatch.setattr(fit_mod.fitfast, "records", lambda *a, **k: calls.append(("records",)) or {})
     start = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
     whole = write_fit(SyntheticRun(start, 12_000.0, 3600, sample_interval_s=1, seed=5))

@@ -604,7 +604,12 @@ def _select_messages(data: bytes, keep: frozenset[int]) -> bytes | None:
 # the damage, and the cut-down copy is written well-formed.
 
 #: Record fields the analysis uses: field number -> (column, FIT base type number, size in bytes).
-_LEAN_RECORD_FIELDS = {253: ("timestamp", 0x06, 4), 3: ("heart_rate", 0x02, 1), 5: ("distance", 0x06, 4), 0: ("position_lat", 0x05, 4)}
+_LEAN_RECORD_FIELDS = {
+    253: ("timestamp", 0x06, 4),
+    3: ("heart_rate", 0x02, 1),
+    5: ("distance", 0x06, 4),
+    0: ("position_lat", 0x05, 4),
+}
 #: Invalid ("no value") marker of each base type number used above.
 _INVALID = {0x02: 0xFF, 0x06: 0xFFFFFFFF, 0x05: 0x7FFFFFFF}
 #: Record fields whose components expand into one of the columns above (compressed_speed_distance):
@@ -860,7 +865,9 @@ def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
         columns["timestamp"] += FIT_EPOCH_UNIX_S
     if "distance" in columns:
         columns["distance"] /= 100.0
-    return _Records.from_arrays(total, columns.get("timestamp"), columns.get("heart_rate"), columns.get("distance"), gps)
+    return _Records.from_arrays(
+        total, columns.get("timestamp"), columns.get("heart_rate"), columns.get("distance"), gps
+    )
 
 
 def _short(text: str) -> str:
