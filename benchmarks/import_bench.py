@@ -1,174 +1,303 @@
-"""Import speed: bare decoders vs runload's importers vs a full import into a store.
+"""Import speed and memory: runload against bare decoders, every side timed the same way.
 
 Usage::
 
-    python benchmarks/import_bench.py [FOLDER] [--repeat N]
+    python benchmarks/import_bench.py [--work DIR] [--synthetic 200] [--mixed 2000] [--skip-fitparse] [--skip-mixed]
 
-FOLDER defaults to ``../shared/real-activities`` (relative to the repo). Prints
-files/s and MB/s (MB of file bytes as stored) for
+Prints, from ONE run of each measurement (the machine is shared and noisy, so
+compare the ratios within one run, not figures across days):
 
-* bare fitparse parsing of the FIT files (all messages),
-* bare fitfast parsing of the FIT files,
-* gpxpy parsing of the GPX files,
-* ``runload.importers.read_bytes`` per format,
-* the full ``runload.ingest.import_paths`` into a fresh temporary SQLite store
-  (single process and default worker count),
+1. **FIT set**: the FIT files of the two shared folders of real activity files
+   next to the checkout (when present) plus ``--synthetic`` one-hour
+   synthetic runs (1 s samples). Each side is a whole process started from
+   scratch that reads the same files from disk (gunzipping ``.gz``), timed by
+   its wall clock: ``runload import FOLDER --jobs 1`` (parse and store, into a
+   fresh store), bare fitparse (every message), fitfast's full decode
+   (``fitfast.parse``) and fitfast's session-only read
+   (``fitfast.records(data, "session")``). MB are the decompressed FIT bytes.
+   Then in-process, the files already in memory: runload's ``read_bytes`` against
+   fitfast's full decode and session-only read.
+2. **Peak RSS** of ``runload import`` of a 50 MB FIT (2.4 M records) as a child
+   process (its own ``VmHWM``; ``ru_maxrss`` would count the forked parent too).
+3. **2,000 mixed files** (a third each FIT, GPX, TCX; 5 s samples, 3-15 km, one
+   in ten gzipped): the first import with ``--jobs 1`` and ``--jobs 2`` (whole
+   process), and the re-import of the unchanged folder, in-process
+   (``import_paths``, known files are skipped before they are read) and as a
+   whole process.
 
-and the ratios against bare fitparse. The best of ``--repeat`` runs is kept
-(except for fitparse, which is slow and run once).
+Targets: FIT import >= 150x bare fitparse and >= 0.5x fitfast's session-only
+read rate; 50 MB FIT <= 300 MB peak; 2,000 mixed files <= 5 s on one core;
+re-import <= 0.2 s. Takes a few minutes (bare fitparse alone about 80 s);
+``--skip-fitparse`` and ``--skip-mixed`` shorten it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO / "src"))
 
+PYTHON = sys.executable
+ENV = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
-def _load(folder: Path) -> dict[str, list[tuple[str, bytes, bytes]]]:
-    """Files by format: (name, bytes as stored, decompressed bytes)."""
-    from runload.importers import sniff
-
-    groups: dict[str, list] = {"fit": [], "gpx": [], "tcx": [], "other": []}
+#: A bare decoder as a whole process: read every FIT file of a folder (gunzip .gz) and decode it.
+DECODER_SCRIPT = textwrap.dedent(
+    """
+    import gzip, sys
+    from pathlib import Path
+    kind, folder = sys.argv[1], Path(sys.argv[2])
+    if kind == "fitparse":
+        import fitparse
+        def decode(data):
+            for _message in fitparse.FitFile(data, check_crc=False).get_messages():
+                pass
+    else:
+        import fitfast
+        if kind == "fitfast-parse":
+            decode = fitfast.parse
+        else:
+            def decode(data):
+                fitfast.records(data, "session")
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.suffix.lower() in (".md", ".csv"):
+        data = path.read_bytes()
+        if data[:2] == b"\\x1f\\x8b":
+            data = gzip.decompress(data)
+        try:
+            decode(data)
+        except Exception:  # damaged files count up to the damage, as in runload
+            pass
+    """
+)
+
+
+def _gunzipped(data: bytes) -> bytes:
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def build_fit_set(folder: Path, n_synthetic: int) -> tuple[int, int, int]:
+    """Copy the shared real FIT files and write ``n_synthetic`` one-hour runs into ``folder``.
+
+    Returns (real files, synthetic files, decompressed bytes).
+    """
+    from runload.synthetic import SyntheticRun, write_fit
+
+    folder.mkdir(parents=True, exist_ok=True)
+    real = 0
+    for shared in (SHARED / "real-activities", SHARED / "real-activities-2"):
+        if not shared.is_dir():
             continue
-        raw = path.read_bytes()
-        data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-        kind = sniff(data.lstrip(b"\xef\xbb\xbf"))
-        groups[kind if kind in groups else "other"].append((path.name, raw, data))
-    return groups
+        for path in sorted(shared.iterdir()):
+            if path.name.lower().endswith((".fit", ".fit.gz")):
+                shutil.copyfile(path, folder / f"{shared.name}__{path.name}")
+                real += 1
+    start = datetime(2025, 1, 1, 6, 0, tzinfo=timezone.utc)
+    for i in range(n_synthetic):
+        run = SyntheticRun(start + timedelta(days=i), 10_000 + 20 * i, 3600, sample_interval_s=1, seed=i)
+        (folder / f"synthetic-{i:03d}.fit").write_bytes(write_fit(run))
+    nbytes = sum(len(_gunzipped(p.read_bytes())) for p in folder.iterdir())
+    return real, n_synthetic, nbytes
 
 
-def _time(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
+def build_mixed(root: Path, n: int) -> int:
+    """``n`` synthetic files, a third each FIT/GPX/TCX, one in ten gzipped; returns the bytes before gzip."""
+    from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+
+    writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
+    t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
+    total = 0
+    for k in range(n):
+        fmt = ("fit", "gpx", "tcx")[k % 3]
+        km = 3 + (k * 7) % 13
+        run = SyntheticRun(t0 + timedelta(hours=13 * k), km * 1000.0, km * 320.0, seed=k, sample_interval_s=5)
+        data = writers[fmt](run)
+        gz = k % 10 == 9
+        sub = root / f"y{2020 + k // 700}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"act{k:05d}.{fmt}{'.gz' if gz else ''}").write_bytes(gzip_bytes(data) if gz else data)
+        total += len(data)
+    return total
+
+
+def run_process(args: list[str], env: dict | None = None, ok=(0,)) -> tuple[float, int, int]:
+    """Run a child process to its end; returns (wall seconds, its peak RSS in MB, exit code)."""
+    with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        proc = subprocess.Popen(args, env=env or ENV, stdout=subprocess.DEVNULL, stderr=err)
+        _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
+        took = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in ok:
+            err.seek(0)
+            print(f"  ! {' '.join(args[:5])} ... exited {code}: {err.read().decode(errors='replace').strip()[-300:]}")
+    return took, usage.ru_maxrss // 1024, code
 
 
-def _line(label: str, n_files: int, n_bytes: int, seconds: float, base: float | None = None) -> None:
-    ratio = f"{base / seconds:7.1f}x" if base else "        "
-    print(f"{label:<44} {n_files:4d} files {seconds:8.3f} s {n_files / seconds:9.1f} files/s "
-          f"{n_bytes / 1e6 / seconds:8.2f} MB/s {ratio}")
+#: Runs the CLI in this child and writes the child's own peak RSS (Linux VmHWM) to the file named first:
+#: a child's ru_maxrss also counts the parent it was forked from.
+CLI_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    out = sys.argv.pop(1)
+    sys.argv[0] = "runload"
+    try:
+        from runload.cli import cli
+        cli()
+    finally:
+        with open("/proc/self/status") as status, open(out, "w") as handle:
+            handle.write(next(l.split()[1] for l in status if l.startswith("VmHWM")))
+    """
+)
+
+
+def runload_import(paths: list[Path], db: Path, jobs: int | None) -> tuple[float, int, int]:
+    """``runload import`` as a whole process into ``db``; exit 3 (some files skipped) is a success here.
+
+    Returns (wall seconds, peak RSS of the importing process in MB, exit code).
+    """
+    env = {**ENV, "RUNLOAD_DB": str(db)}
+    with tempfile.NamedTemporaryFile("r", suffix=".hwm") as hwm:
+        args = [PYTHON, "-c", CLI_SCRIPT, hwm.name, "import", *map(str, paths), "--athlete", "bench", "-q"]
+        if jobs:
+            args += ["--jobs", str(jobs)]
+        took, _rss, code = run_process(args, env, ok=(0, 3))
+        text = hwm.read().strip()
+    return took, int(text) // 1024 if text else -1, code
+
+
+def _fresh(db: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    return db
+
+
+def line(label: str, seconds: float, nbytes: int | None = None, ref: float | None = None, ref_label: str = "") -> None:
+    rate = f"{nbytes / 1e6 / seconds:8.1f} MB/s" if nbytes else " " * 13
+    ratio = f"  {ref / seconds:7.2f}x {ref_label}" if ref else ""
+    print(f"  {label:<52} {seconds:8.3f} s {rate}{ratio}")
+
+
+def fit_section(work: Path, n_synthetic: int, skip_fitparse: bool) -> None:
+    folder = work / "fitset"
+    if folder.exists():
+        shutil.rmtree(folder)
+    real, synthetic, nbytes = build_fit_set(folder, n_synthetic)
+    print(f"1. FIT set: {real} shared real FIT files + {synthetic} one-hour synthetic runs, "
+          f"{nbytes / 1e6:.1f} MB decompressed\n   whole processes, one run each, wall clock:")
+    t_python, _rss, _rc = run_process([PYTHON, "-c", "pass"])
+    t_runload, _rss, _rc = runload_import([folder], _fresh(work / "fit.db"), 1)
+    t_parse, _rss, _rc = run_process([PYTHON, "-c", DECODER_SCRIPT, "fitfast-parse", str(folder)])
+    t_session, _rss, _rc = run_process([PYTHON, "-c", DECODER_SCRIPT, "fitfast-session", str(folder)])
+    t_fitparse = None
+    if not skip_fitparse:
+        t_fitparse, _rss, _rc = run_process([PYTHON, "-c", DECODER_SCRIPT, "fitparse", str(folder)])
+    line("python -c pass (start-up alone)", t_python)
+    if t_fitparse:
+        line("bare fitparse, every message", t_fitparse, nbytes)
+    line("fitfast full decode (fitfast.parse)", t_parse, nbytes)
+    line("fitfast session-only read (records 'session')", t_session, nbytes)
+    line("runload import --jobs 1 (parse + store)", t_runload, nbytes)
+    if t_fitparse:
+        print(f"  runload import vs bare fitparse: {t_fitparse / t_runload:.1f}x (target >= 150x)")
+    print(f"  runload import vs fitfast full decode: {t_parse / t_runload:.2f}x; "
+          f"vs fitfast session-only read: {t_session / t_runload:.2f}x")
+
+    import fitfast
+
+    from runload.importers import read_bytes
+
+    files = [p.read_bytes() for p in sorted(folder.iterdir())]
+    plain = [_gunzipped(d) for d in files]
+
+    def timed(fn, items) -> float:
+        start = time.perf_counter()
+        for data in items:
+            try:
+                fn(data)
+            except Exception:  # noqa: BLE001 - unreadable files are part of the set
+                pass
+        return time.perf_counter() - start
+
+    timed(read_bytes, files[:3])  # imports and first-call set-up, outside the clock
+    print("   in-process, files already in memory, one run each:")
+    s_parse = timed(fitfast.parse, plain)
+    s_session = timed(lambda d: fitfast.records(d, "session"), plain)
+    s_read = timed(read_bytes, files)
+    line("fitfast full decode (fitfast.parse)", s_parse, nbytes)
+    line("fitfast session-only read", s_session, nbytes)
+    line("runload read_bytes (FIT reader)", s_read, nbytes)
+    print(f"  runload's reader vs fitfast session-only read: {s_session / s_read:.2f}x (target >= 0.5x); "
+          f"vs fitfast full decode: {s_parse / s_read:.2f}x\n")
+
+
+def memory_section(work: Path) -> None:
+    from runload.synthetic import SyntheticRun, write_fit
+
+    big = work / "big50.fit"
+    if not big.exists():
+        n = 50 * 1024 * 1024 // 22  # ~22 bytes per record with GPS + HR
+        start = datetime(2026, 6, 27, 4, 0, tzinfo=timezone.utc)
+        big.write_bytes(write_fit(SyntheticRun(start, n * 2.9, n, sample_interval_s=1, seed=2)))
+    took, rss, rc = runload_import([big], _fresh(work / "big.db"), 1)
+    print(f"2. 50 MB FIT ({big.stat().st_size / 1e6:.1f} MB), runload import --jobs 1 as a child process (its VmHWM):")
+    print(f"  {'peak RSS':<52} {rss:8d} MB (target <= 300 MB), {took:.2f} s, exit {rc}\n")
+
+
+def mixed_section(work: Path, n: int) -> None:
+    folder = work / f"mixed{n}"
+    if not folder.exists():
+        build_mixed(folder, n)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    print(f"3. {n:,} mixed files (FIT/GPX/TCX, {size / 1e6:.0f} MB as stored), whole processes, one run each:")
+    t1, _rss, _rc = runload_import([folder], _fresh(work / "mixed1.db"), 1)
+    line("first import --jobs 1", t1, size)
+    t2, _rss, _rc = runload_import([folder], _fresh(work / "mixed2.db"), 2)
+    line("first import --jobs 2", t2, size)
+    t3, _rss, _rc = runload_import([folder], work / "mixed2.db", None)
+    line("re-import of the unchanged folder (whole process)", t3)
+
+    from runload.ingest import import_paths
+    from runload.store import Store
+
+    with Store.open(work / "mixed2.db") as store:
+        start = time.perf_counter()
+        report = import_paths(store, [folder], athlete="bench")
+        took = time.perf_counter() - start
+    line(f"re-import in-process ({report.known:,} known files skipped)", took)
+    print("  targets: first import <= 5 s on one core; re-import <= 0.2 s\n")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", nargs="?", default=str(REPO.parent / "shared" / "real-activities"))
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
+    parser.add_argument("--work", help="folder for generated files and stores (default: a temporary folder)")
+    parser.add_argument("--synthetic", type=int, default=200, help="one-hour synthetic FIT runs in the FIT set")
+    parser.add_argument("--mixed", type=int, default=2000, help="files in the mixed-format import")
+    parser.add_argument("--skip-fitparse", action="store_true", help="leave out bare fitparse (slow: about a minute)")
+    parser.add_argument("--skip-mixed", action="store_true")
     args = parser.parse_args(argv)
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        print(f"no such folder: {folder}", file=sys.stderr)
-        return 2
 
-    import fitfast
-    import fitparse
-    import gpxpy
+    from runload.importers import decoder_versions
 
-    from runload.errors import ImportFormatError
-    from runload.importers import decoder_versions, read_bytes
-
-    groups = _load(folder)
-    fits, gpxs, tcxs = groups["fit"], groups["gpx"], groups["tcx"]
-    all_files = fits + gpxs + tcxs + groups["other"]
-    size = {k: sum(len(raw) for _n, raw, _d in v) for k, v in groups.items()}
-    total_bytes = sum(size.values())
-    print(f"folder: {folder}")
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in decoder_versions().items()))
-    print(f"files: {len(fits)} FIT ({size['fit'] / 1e6:.2f} MB), {len(gpxs)} GPX, {len(tcxs)} TCX, "
-          f"{len(groups['other'])} other; {total_bytes / 1e6:.2f} MB as stored\n")
-
-    def bare_fitparse():
-        for _name, _raw, data in fits:
-            try:
-                for _message in fitparse.FitFile(data, check_crc=False).get_messages():
-                    pass
-            except Exception:  # noqa: BLE001 - damaged files count up to the damage
-                pass
-
-    def bare_fitfast():
-        for _name, _raw, data in fits:
-            try:
-                fitfast.parse(data)
-            except Exception:  # noqa: BLE001
-                pass
-
-    def bare_gpxpy():
-        for _name, _raw, data in gpxs:
-            try:
-                gpxpy.parse(data.decode("utf-8"))
-            except Exception:  # noqa: BLE001
-                pass
-
-    def runload_read(files):
-        def run():
-            for _name, raw, _data in files:
-                try:
-                    read_bytes(raw)
-                except ImportFormatError:
-                    pass
-        return run
-
-    t_fitparse = _time(bare_fitparse, 1)
-    _line("bare fitparse (all messages)", len(fits), size["fit"], t_fitparse)
-    t_fitfast = _time(bare_fitfast, args.repeat)
-    _line("bare fitfast.parse", len(fits), size["fit"], t_fitfast, t_fitparse)
-    if gpxs:
-        _line("bare gpxpy.parse", len(gpxs), size["gpx"], _time(bare_gpxpy, args.repeat))
-    t_read_fit = _time(runload_read(fits), args.repeat)
-    _line("runload read_bytes FIT", len(fits), size["fit"], t_read_fit, t_fitparse)
-    if gpxs:
-        _line("runload read_bytes GPX", len(gpxs), size["gpx"], _time(runload_read(gpxs), args.repeat))
-    if tcxs:
-        _line("runload read_bytes TCX", len(tcxs), size["tcx"], _time(runload_read(tcxs), args.repeat))
-    _line("runload read_bytes all files", len(all_files), total_bytes, _time(runload_read(all_files), args.repeat))
-
-    # Full import into a fresh store: FIT files only (vs bare fitparse), then the whole folder.
-    try:
-        from runload.ingest import import_paths
-        from runload.store import Store
-    except ImportError as exc:
-        print(f"\nfull import skipped: runload.ingest / runload.store not available ({exc})")
-        return 0
-
-    def full_import(paths, jobs):
-        best = float("inf")
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as tmp:
-                store = Store.open(Path(tmp) / "bench.db")
-                try:
-                    start = time.perf_counter()
-                    import_paths(store, paths, athlete="bench", jobs=jobs)
-                    best = min(best, time.perf_counter() - start)
-                finally:
-                    store.close()
-        return best
-
-    try:
-        fit_paths = [folder / name for name, _raw, _data in fits]
-        print()
-        t_full_fit_1 = full_import(fit_paths, 1)
-        _line("full import, FIT files, 1 process", len(fits), size["fit"], t_full_fit_1, t_fitparse)
-        t_full_fit = full_import(fit_paths, None)
-        _line("full import, FIT files, default jobs", len(fits), size["fit"], t_full_fit, t_fitparse)
-        t_full_all = full_import([folder], 1)
-        _line("full import, whole folder, 1 process", len(all_files), total_bytes, t_full_all)
-        t_full_all_jobs = full_import([folder], None)
-        _line("full import, whole folder, default jobs", len(all_files), total_bytes, t_full_all_jobs)
-        print(f"\nratio full import (FIT, 1 process) vs bare fitparse: {t_fitparse / t_full_fit_1:.1f}x "
-              f"(criterion >= 20x: {'met' if t_fitparse / t_full_fit_1 >= 20 else 'NOT met'})")
-    except Exception as exc:  # noqa: BLE001 - the lead's store/ingest may be mid-change
-        print(f"\nfull import failed: {type(exc).__name__}: {exc}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; "
+          + ", ".join(f"{k} {v}" for k, v in decoder_versions().items()) + "\n")
+    with tempfile.TemporaryDirectory(prefix="runload-bench-") as tmp:
+        work = Path(args.work) if args.work else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        fit_section(work, args.synthetic, args.skip_fitparse)
+        memory_section(work)
+        if not args.skip_mixed:
+            mixed_section(work, args.mixed)
     return 0
 
 

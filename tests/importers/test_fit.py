@@ -90,7 +90,7 @@ def test_scan_finds_the_structure(data_dir):
 def _totals(acts):
     return [
         (a.start_utc, a.sport, a.sub_sport, round(a.distance_m or 0, 2), a.moving_s, a.elapsed_s,
-         a.avg_hr_bpm and round(a.avg_hr_bpm, 1), a.has_gps)
+         a.avg_hr_bpm and round(a.avg_hr_bpm, 1), a.has_gps, a.avg_cadence_per_min)
         for a in acts
     ]
 
@@ -126,3 +126,13 @@ def test_fitfast_and_fitparse_agree_on_every_real_file(real_dir):
         assert [a.device for a in fast] == [a.device for a in slow], path.name
         compared += 1
     assert compared >= 18
+
+
+def test_session_cadence_is_read_as_recorded(real_dir):
+    """avg_cadence plus avg_fractional_cadence (1/128 steps), per minute as the file declares it."""
+    (run,) = read_bytes((real_dir / "runpandas__run.fit").read_bytes())
+    assert run.avg_cadence_per_min == 64 + 118 / 128  # strides/min: 130 steps/min
+    (ride,) = read_bytes((real_dir / "fitparse__2019-02-17-062644-ELEMNT-297E-195-0.fit").read_bytes())
+    assert ride.avg_cadence_per_min == 131.0  # no fraction recorded
+    (no_sensor,) = read_bytes((real_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes())
+    assert no_sensor.avg_cadence_per_min is None

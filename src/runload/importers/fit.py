@@ -1,15 +1,31 @@
 """FIT activity files -> :class:`runload.models.Activity`.
 
-Decoders
---------
-``fitfast`` (Rust-backed) is the default decoder: on the 25 shared real FIT
+Readers
+-------
+The **lean reader** (:func:`_read_fit_lean`) reads only what the analysis uses:
+one pass over the FIT framing (:func:`_scan_lean`; NumPy steps over runs of
+same-type messages and over cycles of types taking turns, such as a record
+then an HRV message) copies the summary messages (file and device info,
+sport, sessions, laps, activity) into a small well-formed FIT file for
+``fitfast.parse`` and reads the record fields it needs (time, heart rate,
+distance, position present) straight from the bytes with NumPy; the file
+checksum is checked with NumPy too (:func:`fit_crc_fast`). No decoder sees
+the records, so it runs faster than fitfast's own full decode, memory stays
+near the file's size, and damage (found by the scan) is handled in the same
+single pass. It declines (returns None) where only a full decoder can answer:
+compressed-timestamp headers, records with compressed speed/distance or odd
+field layouts, developer fields named like a record column, or a cut-down
+file that says too little; then :func:`_read_fit_full` decodes everything.
+
+``fitfast`` (Rust-backed) is the full decoder: on the 25 shared real FIT
 files it parses ~40x faster than ``fitparse``. It is all-or-nothing (one bad
 byte and it returns nothing), so damaged files go through a small framing
 scanner (:func:`scan_fit`) written here that walks the FIT record headers
 without decoding fields, finds the last complete message before the damage and
 rebuilds a well-formed FIT byte string that fitfast can read. ``fitparse`` is
 the last-resort fallback (and the test suite's second opinion, see
-:func:`read_fit_with_fitparse`).
+:func:`read_fit_with_fitparse`). The test suite checks that the lean reader
+and both full paths give identical activities on every shared real file.
 
 fitfast 0.1.0 quirks handled here
 ---------------------------------
@@ -23,7 +39,7 @@ fitfast 0.1.0 quirks handled here
   power-on) into bogus Unix times before 1998. We detect them and rebuild the
   start from ``activity.local_timestamp`` and the athlete's zone.
 
-Large files (:data:`COLUMNAR_MIN_BYTES` and up) are read column-wise:
+In the full decode, large files (:data:`COLUMNAR_MIN_BYTES` and up) are read column-wise:
 ``fitfast.records`` gives the record fields as NumPy arrays and
 ``fitfast.parse`` only sees a copy of the file cut down to its summary
 messages (:func:`_select_messages`), instead of a dict per record (a 50 MB
@@ -38,6 +54,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
+from array import array
 from zoneinfo import ZoneInfo
 
 import fitfast
@@ -85,6 +102,81 @@ def fit_crc(data: bytes, crc: int = 0) -> int:
     for byte in data:
         crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
     return crc
+
+
+# ------------------------------------------------------- CRC with NumPy
+#
+# CRC-16/ARC is linear: with register r, two bytes b0 b1 give G(r ^ (b0 | b1 << 8)),
+# G being two steps over zero bytes; and crc(A + B) = shift(crc(A), len(B)) ^ crc(B)
+# (starting from 0). So a block is cut into equal chunks whose CRCs are computed side
+# by side (one NumPy step per pair of bytes of a chunk), then combined pairwise with
+# shift tables. Leading zero bytes leave a CRC from 0 unchanged, which pads the block.
+
+_CRC_BYTE = np.array(_CRC_TABLE, dtype=np.uint16)
+_CRC_SHIFTS: list[np.ndarray] = []  # _CRC_SHIFTS[k]: register after 2 ** (k + 1) zero bytes
+
+
+def _crc_shift_table(k: int) -> np.ndarray:
+    if not _CRC_SHIFTS:
+        x = np.arange(65536, dtype=np.uint32)
+        y = (x >> 8) ^ _CRC_BYTE[x & 0xFF]
+        _CRC_SHIFTS.append(((y >> 8) ^ _CRC_BYTE[y & 0xFF]).astype(np.uint16))
+    while len(_CRC_SHIFTS) <= k:
+        last = _CRC_SHIFTS[-1]
+        _CRC_SHIFTS.append(last[last])
+    return _CRC_SHIFTS[k]
+
+
+def _crc_shift(crc: int, nbytes: int) -> int:
+    """The register ``crc`` after ``nbytes`` zero bytes."""
+    if nbytes & 1:
+        crc = (crc >> 8) ^ _CRC_TABLE[crc & 0xFF]
+    pairs, k = nbytes >> 1, 0
+    while pairs:
+        if pairs & 1:
+            crc = int(_crc_shift_table(k)[crc])
+        pairs >>= 1
+        k += 1
+    return crc
+
+
+_CRC_BLOCK = 1 << 22  # bytes per block: bounds the working memory
+
+
+def fit_crc_fast(data, crc: int = 0) -> int:
+    """:func:`fit_crc` of ``data`` (bytes-like) at NumPy speed."""
+    view = memoryview(data).cast("B")
+    n = len(view)
+    if n < 4096:
+        return fit_crc(view, crc)
+    for block_start in range(0, n, _CRC_BLOCK):
+        block = view[block_start : block_start + _CRC_BLOCK]
+        size = len(block)
+        crc = _crc_shift(crc, size) ^ _crc_block(block)
+    return crc
+
+
+def _crc_block(block) -> int:
+    """CRC (from 0) of one block, chunks side by side."""
+    size = len(block)
+    log_words = max(4, (size.bit_length() - 1) // 2 - 3)  # 16-bit words per chunk: about sqrt(size) / 16 (measured)
+    words = 1 << (log_words - 1)
+    chunk = 2 * words
+    chunks = -(-size // chunk)
+    padded = np.zeros(chunks * chunk, np.uint8)
+    padded[len(padded) - size :] = np.frombuffer(block, np.uint8)
+    columns = padded.view("<u2").reshape(chunks, words)  # (a transposed copy measured no faster)
+    table = _crc_shift_table(0)
+    reg = np.zeros(chunks, np.uint16)
+    for j in range(words):
+        reg = table[reg ^ columns[:, j]]
+    k = log_words - 1  # shift table index for one chunk (2 ** log_words bytes)
+    while reg.size > 1:
+        if reg.size & 1:  # a leading all-zero chunk changes nothing
+            reg = np.concatenate((np.zeros(1, np.uint16), reg))
+        reg = _crc_shift_table(k)[reg[0::2]] ^ reg[1::2]
+        k += 1
+    return int(reg[0])
 
 
 # ---------------------------------------------------------------- framing scan
@@ -249,19 +341,23 @@ def _fitfast_records(data: bytes) -> dict:
     return _call_fitfast(fitfast.records, data, "record")
 
 
-def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
+def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False, damaged: bool = False):
     """Decode with fitfast, repairing framing and CRC problems. Returns (messages, notes, recovered).
 
     ``decode`` is :func:`_fitfast` (default) or :func:`_fitfast_records`; with
     ``with_bytes`` the well-formed bytes that were decoded (``data`` itself or
-    its repaired copy) are returned as a fourth item.
+    its repaired copy) are returned as a fourth item. ``damaged`` (known from a
+    scan) skips the attempt on ``data`` as it is: the repaired copy, its
+    checksums written beforehand, is then decoded once.
     """
     decode = decode or _fitfast
-    try:
-        result = decode(data)
-        return (result, [], None, data) if with_bytes else (result, [], None)
-    except _DecoderFailure as exc:
-        first_error = str(exc)
+    first_error = "damaged framing"
+    if not damaged:
+        try:
+            result = decode(data)
+            return (result, [], None, data) if with_bytes else (result, [], None)
+        except _DecoderFailure as exc:
+            first_error = str(exc)
 
     segments, damage = scan_fit(data)
     if not segments or (damage and not any(s.complete or s.good_end > s.data_start for s in segments)):
@@ -278,6 +374,7 @@ def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
             recovered = f"{damage}; kept the {len(segments)} complete FIT segment(s) before it"
         else:
             recovered = f"{damage}; kept the {kept:,} records before the cut"
+    _prepare_checksums(data, segments, repaired, crc_offsets, notes)
     checked_crc = set()
     for _ in range(len(crc_offsets) + 2):
         try:
@@ -304,6 +401,26 @@ def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False):
         offset = crc_offsets[index]
         repaired[offset : offset + 2] = int(m.group(2)).to_bytes(2, "little")
     raise ImportFormatError("damaged FIT file (checksums cannot be repaired)")
+
+
+def _prepare_checksums(data: bytes, segments: list[FitSegment], repaired: bytearray, crc_offsets: list[int],
+                       notes: list[str]) -> None:
+    """Write the file CRC fitfast expects into each segment of ``repaired``, so that it decodes at the
+    first try; note a complete segment whose stored CRC is wrong."""
+    start = 0
+    for seg, offset in zip(segments, crc_offsets):
+        if seg.complete:
+            stored = int.from_bytes(data[seg.data_end : seg.data_end + 2], "little")
+            body = memoryview(data)[seg.data_start : seg.data_end]
+            if stored != fit_crc_fast(body) and stored != fit_crc_fast(body, fit_crc(data[seg.start : seg.data_start])):
+                note = "file checksum mismatch: the file may be damaged"
+                if note not in notes:
+                    notes.append(note)
+        # fitfast checks a 12-byte header's file CRC over header + data, a 14-byte one's over the data alone
+        # (the same when the header CRC is right; 0x0000 "no header CRC" is what the repair writes)
+        first = start + (14 if repaired[start] == 14 else 0)
+        repaired[offset : offset + 2] = fit_crc_fast(memoryview(repaired)[first:offset]).to_bytes(2, "little")
+        start = offset + 2
 
 
 # ------------------------------------------------------- message selection
@@ -334,6 +451,60 @@ def _same_local_run(arr: np.ndarray, start: int, step: int, limit: int, header: 
             return count + int(np.argmin(same))
         count += heads.size
         probe *= 4
+
+
+def _header_test(header: int) -> tuple[int, int]:
+    """(mask, value) that every header of the same local message type matches (see :func:`_same_local_run`)."""
+    return (0xE0, header & 0xE0) if header & 0x80 else (0xFF, header)
+
+
+def _cycle_run(data: bytes, arr: np.ndarray, p: int, step: int, header: int, definition: tuple, limit: int,
+               defs: dict, keep: frozenset[int]):
+    """Repeats, from ``p``, of a cycle of 2 to 4 data messages of different types taking turns
+    (a record, then an HRV message...), none of them kept and at most one a record.
+
+    Returns (cycles, period, [(offset in the cycle, header, global number, layout)]) for at
+    least two whole cycles, else None.
+    """
+    members = [(0, header, definition[1], definition[2])]
+    period = step
+    mask, want = _header_test(header)
+    for _k in range(3):
+        q = p + period
+        if q >= limit:
+            return None
+        head = data[q]
+        if head & 0xC0 == 0x40:  # a definition
+            return None
+        other = defs.get((head >> 5) & 0x03 if head & 0x80 else head & 0x0F)
+        if other is None or other[1] in keep:
+            return None
+        members.append((period, head, other[1], other[2]))
+        period += 1 + other[0]
+        if p + 2 * period > limit or data[p + period] & mask != want:
+            continue
+        if sum(m[2] == _RECORD_MSG for m in members) > 1:
+            return None  # two record types in one cycle: their order could not be kept
+        tests = [(m[0], *_header_test(m[1])) for m in members]
+        count, probe = 0, 16
+        last_start = limit - period  # a cycle starting here still fits
+        while True:
+            first = p + count * period
+            if first > last_start:
+                break
+            stop = min(last_start + 1, first + probe * period)
+            same = None
+            for offset, m_mask, m_want in tests:
+                match = (arr[first + offset : stop + offset : period] & m_mask) == m_want
+                same = match if same is None else same & match
+            if not same.all():
+                count += int(np.argmin(same))
+                break
+            count += same.size
+            probe *= 4
+        if count >= 2:
+            return count, period, members
+    return None
 
 
 def _select_messages(data: bytes, keep: frozenset[int]) -> bytes | None:
@@ -418,6 +589,285 @@ def _select_messages(data: bytes, keep: frozenset[int]) -> bytes | None:
         out += header + body + fit_crc(bytes(body)).to_bytes(2, "little")
         pos = data_end + 2
     return bytes(out)
+
+
+# ------------------------------------------------------------- lean reading
+#
+# The analysis keeps session totals, laps, device and file info, and from the
+# records only time, heart rate, distance and whether there is a position.
+# :func:`_scan_lean` walks the FIT framing once (runs of same-type messages are
+# stepped over with NumPy, see :func:`_same_local_run`): it copies the summary
+# messages into a small well-formed FIT file for ``fitfast.parse`` and notes
+# where the records are, whose four fields are then read straight from the
+# bytes with NumPy. No decoder ever sees the records, so a 50 MB file costs
+# about its own size in memory, and a damaged file is read once: the scan finds
+# the damage, and the cut-down copy is written well-formed.
+
+#: Record fields the analysis uses: field number -> (column, FIT base type number, size in bytes).
+_LEAN_RECORD_FIELDS = {
+    253: ("timestamp", 0x06, 4),
+    3: ("heart_rate", 0x02, 1),
+    5: ("distance", 0x06, 4),
+    0: ("position_lat", 0x05, 4),
+}
+#: Invalid ("no value") marker of each base type number used above.
+_INVALID = {0x02: 0xFF, 0x06: 0xFFFFFFFF, 0x05: 0x7FFFFFFF}
+#: Record fields whose components expand into one of the columns above (compressed_speed_distance):
+#: such records are left to fitfast, which accumulates the components.
+_EXPANDING_RECORD_FIELDS = frozenset({8})
+#: Messages kept for ``fitfast.parse`` in the lean path (the same as :data:`_SUMMARY_MSGS`).
+_LEAN_MSGS = _SUMMARY_MSGS
+
+
+class _LeanScan:
+    """What :func:`_scan_lean` found: segments, damage, the summary copy and where the records are."""
+
+    __slots__ = ("segments", "damage", "summary", "pieces", "layouts", "answerable")
+
+    def __init__(self):
+        self.segments: list[FitSegment] = []
+        self.damage: str | None = None
+        self.summary = bytearray()
+        #: record messages as flat (first byte, count, stride, layout index) quadruples, in file order
+        self.pieces = array("q")
+        #: per record layout: (big-endian?, {column: byte offset from the message header})
+        self.layouts: list[tuple[bool, dict[str, int]]] = []
+        #: False when the records or a kept message cannot be read without the full decoder
+        self.answerable = True
+
+
+def _record_layout(data: bytes, p: int, nfields: int, big: bool):
+    """Byte offsets of the used record fields in a record definition starting at ``p``, or None when odd."""
+    offsets: dict[str, int] = {}
+    offset = 1  # the record header byte
+    for k in range(nfields):
+        number, size, base = data[p + 6 + 3 * k], data[p + 7 + 3 * k], data[p + 8 + 3 * k]
+        if number in _EXPANDING_RECORD_FIELDS:
+            return None
+        spec = _LEAN_RECORD_FIELDS.get(number)
+        if spec is not None:
+            if (base & 0x1F) != spec[1] or size != spec[2] or spec[0] in offsets:
+                return None
+            offsets[spec[0]] = offset
+        offset += size
+    return big, offsets
+
+
+def _scan_lean(data: bytes) -> _LeanScan:
+    """One pass over the FIT framing (the checks of :func:`scan_fit`, the cut of :func:`_select_messages`)."""
+    scan = _LeanScan()
+    arr = np.frombuffer(data, np.uint8)
+    n = len(data)
+    keep = _LEAN_MSGS
+    layout_index: dict[tuple, int] = {}
+    pos = 0
+    while pos < n:
+        if n - pos < 12 or data[pos] not in (12, 14) or data[pos + 8 : pos + 12] != b".FIT":
+            if not scan.segments:
+                scan.damage = "not a FIT file (bad header)"
+            else:
+                scan.damage = f"unreadable bytes after byte {pos:,} (corrupt FIT header of a chained segment)"
+            return scan
+        header_size = data[pos]
+        if pos + header_size > n:
+            scan.damage = f"file ends inside a FIT header at byte {pos:,}"
+            return scan
+        seg = FitSegment(pos, header_size, int.from_bytes(data[pos + 4 : pos + 8], "little"))
+        scan.segments.append(seg)
+        defs: dict[int, tuple[int, int, int]] = {}
+        body = bytearray()
+        copy_from = None  # start of the pending span of kept bytes
+        p = seg.data_start
+        limit = min(seg.data_end, n)
+        error = None
+        cooldown = 0
+        while p < limit:
+            h = data[p]
+            if h & 0x80:  # compressed-timestamp data message
+                local = (h >> 5) & 0x03
+            elif h & 0x40:  # definition message
+                if p + 6 > limit:
+                    error = "eof"
+                    break
+                nfields = data[p + 5]
+                q = p + 6 + 3 * nfields
+                if q > limit:
+                    error = "eof"
+                    break
+                size = sum(data[p + 7 : q : 3])
+                has_dev = h & 0x20
+                if has_dev:
+                    if q + 1 > limit:
+                        error = "eof"
+                        break
+                    q2 = q + 1 + 3 * data[q]
+                    if q2 > limit:
+                        error = "eof"
+                        break
+                    size += sum(data[q + 2 : q2 : 3])
+                    q = q2
+                big = data[p + 2] == 1
+                global_num = int.from_bytes(data[p + 3 : p + 5], "big" if big else "little")
+                layout = -1
+                if global_num == _RECORD_MSG:
+                    found = _record_layout(data, p, nfields, big)
+                    if found is not None:
+                        key = (found[0], tuple(sorted(found[1].items())))
+                        layout = layout_index.get(key, -1)
+                        if layout < 0:
+                            layout = layout_index[key] = len(scan.layouts)
+                            scan.layouts.append(found)
+                defs[h & 0x0F] = (size, global_num, layout)
+                if copy_from is None:
+                    copy_from = p
+                p = q
+                seg.good_end = p
+                continue
+            else:
+                local = h & 0x0F
+            definition = defs.get(local)
+            if definition is None:
+                error = f"missing message definition for local message number {local}"
+                break
+            size, global_num, layout = definition
+            step = 1 + size
+            if p + step > limit:
+                error = "eof"
+                break
+            if global_num in keep:
+                if h & 0x80:  # its time depends on messages that are not copied
+                    scan.answerable = False
+                if copy_from is None:
+                    copy_from = p
+                p += step
+                seg.good_end = p
+                continue
+            if copy_from is not None:
+                body += data[copy_from:p]
+                copy_from = None
+            nxt = p + step
+            if nxt + step <= limit and (data[nxt] == h or (h & 0x80 and data[nxt] & 0xE0 == h & 0xE0)):
+                count = _same_local_run(arr, p, step, limit, h)
+            else:
+                count = 1
+                cycle = None
+                if cooldown:
+                    cooldown -= 1
+                else:
+                    cycle = _cycle_run(data, arr, p, step, h, definition, limit, defs, keep)
+                    cooldown = 0 if cycle else 8  # no cycle here: do not look again at every message
+                if cycle is not None:  # types taking turns (a record, then an HRV message...)
+                    cycles, period, members = cycle
+                    for offset, head, kind, lay in members:
+                        if kind == _RECORD_MSG:
+                            seg.records += cycles
+                            if head & 0x80 or lay < 0:
+                                scan.answerable = False
+                            else:
+                                scan.pieces.extend((p + offset, cycles, period, lay))
+                    p += period * cycles
+                    seg.good_end = p
+                    continue
+            if global_num == _RECORD_MSG:
+                seg.records += count
+                if h & 0x80 or layout < 0:  # compressed timestamps or an odd layout: fitfast's job
+                    scan.answerable = False
+                else:
+                    scan.pieces.extend((p, count, step, layout))
+            p += step * count
+            seg.good_end = p
+        if copy_from is not None:
+            body += data[copy_from : seg.good_end]
+        if error is None and p == seg.data_end and p + 2 <= n:
+            seg.complete = True
+        elif error is None or error == "eof":
+            seg.error = f"file ends early (unexpected end of file after {n:,} bytes)"
+        else:
+            seg.error = f"unreadable data at byte {seg.good_end:,} ({error})"
+        if seg.good_end > seg.data_start:
+            header = bytearray(data[pos : pos + 12])
+            header[0] = 14
+            header[4:8] = len(body).to_bytes(4, "little")
+            header += fit_crc(bytes(header)).to_bytes(2, "little")
+            scan.summary += header + body + fit_crc_fast(body).to_bytes(2, "little")
+        if not seg.complete:
+            scan.damage = seg.error
+            return scan
+        pos = p + 2
+    return scan
+
+
+#: Records gathered per step of :func:`_records_from_scan` (bounds its temporary arrays).
+_GATHER_BATCH = 1 << 18
+
+
+def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
+    """The record columns found by :func:`_scan_lean`, read from the bytes (the values fitfast.records gives).
+
+    Only the output columns are file-sized (25 bytes per record); offsets and
+    raw values are worked out a batch of records at a time.
+    """
+    pieces = np.frombuffer(scan.pieces, dtype=np.int64).reshape(-1, 4) if scan.pieces else np.zeros((0, 4), np.int64)
+    counts = pieces[:, 1]
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if len(ends) else 0
+    n = len(data)
+    views: dict[tuple, np.ndarray] = {}
+
+    def view(size: int, big: bool) -> np.ndarray:
+        """Every (unaligned) unsigned ``size``-byte integer of the file, one starting at each byte."""
+        if (size, big) not in views:
+            dtype = np.dtype(f"{'>' if big else '<'}u{size}")
+            views[size, big] = np.ndarray((max(n - size + 1, 0),), dtype, buffer=data, offset=0, strides=(1,))
+        return views[size, big]
+
+    wanted = [(name, base, size) for name, base, size in _LEAN_RECORD_FIELDS.values()
+              if any(name in fields for _big, fields in scan.layouts)]  # fmt: skip
+    columns = {name: np.empty(total, np.float64) for name, _b, _s in wanted if name != "position_lat"}
+    gps = np.zeros(total, bool)
+    first_piece = 0
+    for lo in range(0, total, _GATHER_BATCH):
+        hi = min(lo + _GATHER_BATCH, total)
+        last_piece = int(np.searchsorted(ends, hi, side="left"))  # the piece holding record hi - 1
+        batch = pieces[first_piece : last_piece + 1]
+        starts = ends[first_piece : last_piece + 1] - batch[:, 1]  # index of each piece's first record
+        inside = np.minimum(starts + batch[:, 1], hi) - np.maximum(starts, lo)  # its records in [lo, hi)
+        which = np.repeat(np.arange(len(batch)), inside)
+        # byte offset of each record header: the piece's first byte + (index in the piece) * stride
+        offsets = batch[which, 0] + (np.arange(lo, hi, dtype=np.int64) - starts[which]) * batch[which, 2]
+        layout_of = batch[which, 3]
+        for layout, (big, fields) in enumerate(scan.layouts):
+            mine = None if len(scan.layouts) == 1 else layout_of == layout
+            at = offsets if mine is None else offsets[mine]
+            for name, base, size in wanted:
+                out = gps if name == "position_lat" else columns[name]
+                target = out[lo:hi]
+                offset = fields.get(name)
+                if offset is None:
+                    if name != "position_lat":
+                        if mine is None:
+                            target[:] = np.nan
+                        else:
+                            target[mine] = np.nan
+                    continue
+                raw = view(size, big)[at + offset]
+                if name == "position_lat":
+                    values = raw != _INVALID[base]
+                else:
+                    values = raw.astype(np.float64)
+                    values[raw == _INVALID[base]] = np.nan
+                if mine is None:
+                    target[:] = values
+                else:
+                    target[mine] = values
+        first_piece = last_piece
+    if "timestamp" in columns:
+        columns["timestamp"] += FIT_EPOCH_UNIX_S
+    if "distance" in columns:
+        columns["distance"] /= 100.0
+    return _Records.from_arrays(
+        total, columns.get("timestamp"), columns.get("heart_rate"), columns.get("distance"), gps
+    )
 
 
 def _short(text: str) -> str:
@@ -511,6 +961,19 @@ class _Records:
         self._set(ts, hr, dist, gps)
         return self
 
+    @classmethod
+    def from_arrays(cls, n: int, ts, hr, dist, gps) -> "_Records":
+        """From float64 columns (None where the file has no such field) and a has-position flag."""
+        self = cls.__new__(cls)
+        nan_column = None if ts is not None and hr is not None and dist is not None else np.full(n, np.nan)
+        self._set(
+            ts if ts is not None else nan_column,
+            hr if hr is not None else nan_column,
+            dist if dist is not None else nan_column,
+            gps,
+        )
+        return self
+
     def __init__(self, records: list[dict]):
         n = len(records)
         nan = float("nan")
@@ -537,36 +1000,51 @@ class _Records:
     def __len__(self):
         return int(self.ts.size)
 
+    #: Records per step of :meth:`summary` (bounds its temporary arrays; all sums are of whole numbers,
+    #: FIT times and heart rates being integers, so the steps change no result).
+    SUMMARY_STEP = 1 << 20
+
     def summary(self, lo: int, hi: int) -> dict:
         """HR histogram, mean/max HR, GPS flag, max distance, moving time for records[lo:hi]."""
-        ts, hr = self.ts[lo:hi], self.hr[lo:hi]
-        gaps = np.diff(ts)
-        moving = float(gaps[(gaps > 0) & (gaps <= MAX_RECORD_GAP_S)].sum())
-        next_gap = np.append(gaps, 0.0)
-        with np.errstate(invalid="ignore"):
-            valid = ~np.isnan(hr) & (hr > 0)
-        hist = None
-        hr_mean = hr_max = None
-        if valid.any():
-            hr_mean = float(hr[valid].mean())
-            hr_max = float(hr[valid].max())
+        moving = 0.0
+        hr_sum, hr_count, hr_max = 0.0, 0, None
+        sums = np.zeros(0)
+        for a in range(lo, hi, self.SUMMARY_STEP):
+            b = min(a + self.SUMMARY_STEP, hi)
+            gaps = np.diff(self.ts[a : min(b + 1, hi)])  # the gap after each record (none after the last)
+            moving += float(gaps[(gaps > 0) & (gaps <= MAX_RECORD_GAP_S)].sum())
+            next_gap = gaps if gaps.size == b - a else np.append(gaps, 0.0)
+            hr = self.hr[a:b]
+            with np.errstate(invalid="ignore"):
+                valid = ~np.isnan(hr) & (hr > 0)
+            if not valid.any():
+                continue
+            values = hr[valid]
+            hr_sum += float(values.sum())
+            hr_count += values.size
+            hr_max = max(hr_max or 0.0, float(values.max()))
+            del values
             counted = valid & (next_gap > 0)
             if counted.any():
                 bpm = np.rint(hr[counted]).astype(np.int64)
-                weights = np.minimum(next_gap[counted], MAX_RECORD_GAP_S)
-                sums = np.bincount(bpm, weights=weights)
-                hist = {int(k): float(sums[k]) for k in np.flatnonzero(sums)}
+                part = np.bincount(bpm, weights=np.minimum(next_gap[counted], MAX_RECORD_GAP_S))
+                if part.size > sums.size:
+                    part[: sums.size] += sums
+                    sums = part
+                else:
+                    sums[: part.size] += part
+        hist = {int(k): float(sums[k]) for k in np.flatnonzero(sums)}
         distances = self.dist[lo:hi]
-        distances = distances[~np.isnan(distances)]
+        has_distance = bool((~np.isnan(distances)).any())
         return {
             "hist": hist or None,
-            "hr_mean": hr_mean,
+            "hr_mean": hr_sum / hr_count if hr_count else None,
             "hr_max": hr_max,
             "gps": bool(self.gps[lo:hi].any()),
-            "distance": float(distances.max()) if distances.size else None,
+            "distance": float(np.nanmax(distances)) if has_distance else None,
             "moving": moving,
-            "first": float(ts[0]) if hi > lo else None,
-            "last": float(ts[-1]) if hi > lo else None,
+            "first": float(self.ts[lo]) if hi > lo else None,
+            "last": float(self.ts[hi - 1]) if hi > lo else None,
         }
 
 
@@ -623,6 +1101,7 @@ def build_activities(
                     "avg_hr": _positive(s.get("avg_heart_rate")),
                     "max_hr": _positive(s.get("max_heart_rate")),
                     "ascent": s.get("total_ascent"),
+                    "cadence": _session_cadence(s),
                 }
             )
     elif len(records):
@@ -641,6 +1120,7 @@ def build_activities(
                 "avg_hr": None,
                 "max_hr": None,
                 "ascent": None,
+                "cadence": None,
             }
         )
         rebuilt = "no session summary in the file: totals rebuilt from its records"
@@ -660,6 +1140,7 @@ def build_activities(
                 "avg_hr": None,
                 "max_hr": max((lap.get("max_heart_rate") or 0 for lap in laps), default=0) or None,
                 "ascent": _sum(lap.get("total_ascent") for lap in laps),
+                "cadence": None,
             }
         )
         rebuilt = "no session summary in the file: totals rebuilt from its laps"
@@ -736,6 +1217,7 @@ def build_activities(
                 avg_hr_bpm=float(avg_hr) if avg_hr else None,
                 max_hr_bpm=float(max_hr) if max_hr else None,
                 ascent_m=float(s["ascent"]) if s["ascent"] is not None else None,
+                avg_cadence_per_min=s["cadence"],
                 device=device,
                 has_gps=has_gps,
                 hr_seconds_by_bpm=rec["hist"] if rec else None,
@@ -751,6 +1233,21 @@ def build_activities(
     return activities
 
 
+def _session_cadence(session: dict) -> float | None:
+    """The session's average cadence per minute as recorded (running: strides/min), with its fraction.
+
+    fitparse names the running sub-field ``avg_running_cadence``; fitfast keeps ``avg_cadence``.
+    0 is what devices write without a cadence sensor: None.
+    """
+    whole = session.get("avg_cadence", session.get("avg_running_cadence"))
+    if not isinstance(whole, (int, float)) or isinstance(whole, bool) or not whole > 0:
+        return None
+    fraction = session.get("avg_fractional_cadence")
+    if isinstance(fraction, (int, float)) and not isinstance(fraction, bool) and 0 <= fraction < 1:
+        return float(whole) + float(fraction)
+    return float(whole)
+
+
 def _sum(values):
     values = [v for v in values if v is not None]
     return sum(values) if values else None
@@ -760,20 +1257,71 @@ def _sum(values):
 
 
 def read_fit(data: bytes, tz: str | None = None) -> list[Activity]:
-    """Read a FIT file's bytes with fitfast (repairing damage); fitparse as last resort.
+    """Read a FIT file's bytes: the lean reader, else fitfast's full decode (repairing damage), else fitparse.
 
     ``tz`` is the athlete's IANA zone, used only for files with device-relative
     times (see module docstring).
     """
+    scan = _scan_lean(data)
+    activities = _read_fit_lean(data, tz, scan)
+    if activities is not None:
+        return activities
+    return _read_fit_full(data, tz, damaged=scan.damage is not None)
+
+
+def _read_fit_lean(data: bytes, tz: str | None = None, scan: _LeanScan | None = None) -> list[Activity] | None:
+    """Read only what the analysis uses (see :func:`_scan_lean`); None where only the full decode can answer."""
+    scan = scan or _scan_lean(data)
+    segments = [s for s in scan.segments if s.complete or s.good_end > s.data_start]
+    if not scan.answerable or not segments:
+        return None  # unreadable files get today's messages (and fitparse's try) from the full path
+    notes: list[str] = []
+    for seg in segments:
+        if not seg.complete:
+            continue
+        stored = int.from_bytes(data[seg.data_end : seg.data_end + 2], "little")
+        body = memoryview(data)[seg.data_start : seg.data_end]
+        # the FIT SDK's CRC covers header and data; fitfast 0.1.0 checks the data alone: either is fine
+        if stored != fit_crc_fast(body, fit_crc(data[seg.start : seg.data_start])) and stored != fit_crc_fast(body):
+            notes = ["file checksum mismatch: the file may be damaged"]
+    recovered = None
+    if scan.damage:
+        if scan.segments[-1].complete:
+            recovered = f"{scan.damage}; kept the {len(scan.segments)} complete FIT segment(s) before it"
+        else:
+            kept = sum(s.records for s in segments)
+            recovered = f"{scan.damage}; kept the {kept:,} records before the cut"
+    try:
+        messages = _fitfast(bytes(scan.summary))
+    except _DecoderFailure:
+        return None
+    names = [d.get("field_name") for d in messages.get("field_description", ())]
+    names = {str(x) for name in names for x in (name if isinstance(name, list) else [name])}
+    if names & {spec[0] for spec in _LEAN_RECORD_FIELDS.values()}:
+        return None  # a developer field named like a record column: fitfast decides which wins
+    messages.pop("record", None)
+    records = _records_from_scan(data, scan)
+    try:
+        return build_activities(messages, notes, recovered, tz, records=records)
+    except NotAnActivity:
+        raise
+    except ImportFormatError:
+        if scan.damage is None:
+            raise
+        return None  # what the cut kept is not enough: the full path (and fitparse) may read past the damage
+
+
+def _read_fit_full(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
+    """The full decode: fitfast (repairing damage; ``damaged``: known to need it), fitparse as last resort."""
     if len(data) >= COLUMNAR_MIN_BYTES:
         try:
-            return _read_fit_columnar(data, tz)
+            return _read_fit_columnar(data, tz, damaged)
         except NotAnActivity:
             raise
         except ImportFormatError:
             pass  # damaged beyond what fitfast reads: try fitparse below
     try:
-        messages, notes, recovered = _parse_fitfast(data)
+        messages, notes, recovered = _parse_fitfast(data, damaged=damaged)
     except NotAnActivity:
         raise
     except ImportFormatError as fitfast_error:
@@ -786,9 +1334,9 @@ def read_fit(data: bytes, tz: str | None = None) -> list[Activity]:
     return build_activities(messages, notes, recovered, tz)
 
 
-def _read_fit_columnar(data: bytes, tz: str | None = None) -> list[Activity]:
+def _read_fit_columnar(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
     """Like :func:`read_fit` for large files, without a Python dict per record (see :data:`COLUMNAR_MIN_BYTES`)."""
-    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True)
+    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True, damaged=damaged)
     records = _Records.from_columns(columns)
     del columns
     summary = _select_messages(good, _SUMMARY_MSGS)
