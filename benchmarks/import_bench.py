@@ -91,7 +91,7 @@ def build_fit_set(folder: Path, n_synthetic: int) -> tuple[int, int, int]:
 
     Returns (real files, synthetic files, decompressed bytes).
     """
-    from runload.synthetic import SyntheticRun, write_fit
+    from runload_testing.synthetic import SyntheticRun, write_fit
 
     folder.mkdir(parents=True, exist_ok=True)
     real = 0
@@ -112,7 +112,7 @@ def build_fit_set(folder: Path, n_synthetic: int) -> tuple[int, int, int]:
 
 def build_mixed(root: Path, n: int) -> int:
     """``n`` synthetic files, a third each FIT/GPX/TCX, one in ten gzipped; returns the bytes before gzip."""
-    from runload.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+    from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
 
     writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
     t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
@@ -242,7 +242,7 @@ def fit_section(work: Path, n_synthetic: int, skip_fitparse: bool) -> None:
 
 
 def memory_section(work: Path) -> None:
-    from runload.synthetic import SyntheticRun, write_fit
+    from runload_testing.synthetic import SyntheticRun, write_fit
 
     big = work / "big50.fit"
     if not big.exists():
