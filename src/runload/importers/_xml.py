@@ -99,7 +99,7 @@ def make_parser():
 
 def run(parser, data: bytes) -> None:
     """Feed ``data`` to ``parser`` in slices; translate parser errors to one-line reasons."""
-    from . import MAX_XML_DEPTH
+    from .base import MAX_XML_DEPTH
 
     view = memoryview(data)
     try:

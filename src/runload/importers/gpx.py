@@ -201,7 +201,7 @@ def _texts(column: list) -> list:
 
 def _scan(data: bytes):
     """One expat pass: file facts and the totals of the kept points."""
-    from . import MAX_XML_DEPTH
+    from .base import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
     ends: list[str] = []
@@ -354,7 +354,7 @@ def _scan(data: bytes):
 
 def read_gpx(data: bytes) -> list[Activity]:
     """Read a GPX document's bytes into one Activity (raises ImportFormatError with a one-line reason)."""
-    from . import check_xml
+    from .base import check_xml
 
     check_xml(data)
     info, totals = _scan(data)

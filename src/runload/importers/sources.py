@@ -42,7 +42,7 @@ from typing import Iterable, Iterator
 
 from runload.safetext import safe_label
 
-from . import Source, SourceHints
+from .base import Source, SourceHints
 
 #: Largest loose file read [bytes] (zip archives are read member by member, see MAX_MEMBER_BYTES).
 from runload.limits import MAX_FILE_BYTES  # noqa: E402  (re-exported)

@@ -262,7 +262,7 @@ def _texts(column: list) -> list:
 
 
 def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, bool]:
-    from . import MAX_XML_DEPTH
+    from .base import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
     ends: list[str] = []
@@ -439,7 +439,7 @@ def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, 
 
 def read_tcx(data: bytes) -> list[Activity]:
     """Read a TCX document's bytes. Raises ImportFormatError on malformed or empty files."""
-    from . import check_xml
+    from .base import check_xml
 
     check_xml(data)
     activities, skipped, ordered = _scan(data)
