@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import numpy as np
-import pandas as pd
-
 from runload.models import Activity
 
 def _iso(dt: datetime) -> str:
@@ -33,6 +30,9 @@ def _activity_column(name: str, values: tuple):
     converted afterwards); a value not of its column's type (a store edited by
     hand) is coerced the way ``pd.to_numeric(errors="coerce")`` does.
     """
+    import numpy as np
+    import pandas as pd  # noqa: F401
+
     if name == "id":
         return np.array(values, dtype=np.int64)
     if name == "start_utc":  # read from the integer start_unix column: same instant, no text parsing
@@ -65,6 +65,9 @@ def _activity_column(name: str, values: tuple):
 
 def _hr_histogram(text) -> dict | None:
     """A stored heart-rate histogram; None for a missing or unreadable one (never an exception)."""
+    import numpy as np
+    import pandas as pd  # noqa: F401
+
     if not isinstance(text, str) or not text:
         return None
     try:

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from runload.errors import ConfigError, NotFound, StoreError
 from runload.models import Activity
 from runload.safetext import safe_label
 from runload.store import schema
+
+if TYPE_CHECKING:
+    import pandas as pd
 from runload.store.connect import (
     _connect_readonly, _db_error_sentence, _foreign_tables, _looks_like_sqlite, conn_close_quietly, default_db_path,
 )
@@ -638,6 +639,9 @@ class Store:
 
     def shoes_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's shoes: name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default."""
+        import numpy as np  # noqa: F401  (the frames load pandas only when read)
+        import pandas as pd
+
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
             """SELECT name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default
@@ -692,6 +696,9 @@ class Store:
     def gaps_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's declared gaps, oldest first: ``id``, ``from_date``, ``to_date``
         (``datetime.date``, inclusive) and ``reason`` (None when not given)."""
+        import numpy as np  # noqa: F401  (the frames load pandas only when read)
+        import pandas as pd
+
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
             "SELECT id, from_date, to_date, reason FROM gaps WHERE athlete_id = ? ORDER BY from_date, id",
@@ -809,7 +816,7 @@ class Store:
 
         if sport is not None and sport not in SPORTS:
             raise ConfigError(f"{sport!r} is not a sport runload knows; use one of: {', '.join(SPORTS)}")
-        if distance_m is not None and not (np.isfinite(distance_m) and 0 < distance_m < 1_000_000):
+        if distance_m is not None and not (math.isfinite(distance_m) and 0 < distance_m < 1_000_000):
             raise ConfigError(f"a distance of {distance_m} m is not plausible; give a positive distance "
                               "such as 10.2km")
         if name is not None and not name.strip():
@@ -1086,6 +1093,9 @@ class Store:
         ``columns`` selects a subset of :attr:`ACTIVITY_COLUMNS` and ``sports`` keeps only
         those sports (both faster for big logs).
         """
+        import numpy as np  # noqa: F401  (the frames load pandas only when read)
+        import pandas as pd
+
         athlete_id = self.athlete_id(athlete)
         cols = list(columns) if columns is not None else list(self.ACTIVITY_COLUMNS)
         unknown = [c for c in cols if c not in self._ACTIVITY_SQL]
@@ -1120,6 +1130,9 @@ class Store:
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:
         """Records dropped as duplicates, with the stored activity they duplicate."""
+        import numpy as np  # noqa: F401  (the frames load pandas only when read)
+        import pandas as pd
+
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
             """SELECT d.source_path, d.source_format, d.start_utc, d.distance_m, a.id, a.source_path, a.start_utc
@@ -1132,6 +1145,9 @@ class Store:
 
     def skipped_files(self, athlete: str) -> pd.DataFrame:
         """Files the latest import of each path skipped, with the reason."""
+        import numpy as np  # noqa: F401  (the frames load pandas only when read)
+        import pandas as pd
+
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
             """SELECT f.source_path, f.reason, f.logged_utc FROM import_files f
