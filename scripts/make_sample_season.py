@@ -46,7 +46,7 @@ N_WEEKS = 16
 LAST_SUNDAY = FIRST_MONDAY + timedelta(days=7 * N_WEEKS - 1)  # 2026-11-22
 LAST_ACTIVITY_DAY = LAST_SUNDAY - timedelta(days=1)  # Sat 2026-11-21
 
-# science.md defaults
+# docs/method.md §12 defaults
 MAX_WEEKLY_INCREASE = (11, 10)  # flag when 10*cur > 11*prev
 MAX_CONSECUTIVE_RUN_DAYS = 6
 MIN_REST_DAYS = 1
@@ -241,7 +241,7 @@ def localize(acts: list[Act]) -> None:
 
 
 # --------------------------------------------------------------------------
-# Checks (science.md defaults), computed from the plan in local dates
+# Checks (docs/method.md §12 defaults), computed from the plan in local dates
 # --------------------------------------------------------------------------
 
 

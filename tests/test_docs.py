@@ -53,7 +53,8 @@ METHOD_TEXT = METHOD.read_text(encoding="utf-8")
 LINKED_DOCS = ("README.md", "docs/*.md", "sample_activities/*.md")
 #: Files that must not cite material outside the repository (the project's own method is
 #: docs/method.md). To widen the check, add globs here, e.g. "src/**/*.py", "scripts/*.py".
-NO_OUTSIDE_CITATIONS = ("README.md", "docs/*.md", "sample_activities/*.md")
+NO_OUTSIDE_CITATIONS = ("README.md", "docs/*.md", "sample_activities/*.md", "src/**/*.py", "scripts/*.py",
+                        "notebooks/*.ipynb")
 OUTSIDE_CITATIONS = ("../shared", "science.md")
 
 #: The numbered sections of docs/method.md. Code cites them as "docs/method.md §N": renumbering

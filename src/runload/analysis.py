@@ -131,7 +131,7 @@ def analyze(
     gaps : DataFrame, optional
         User-declared gaps (watch not worn, illness) with ``from_date`` and
         ``to_date`` (:meth:`runload.store.Store.gaps_frame`). Their days are
-        missing (science.md C3): windows touching one get status ``data_gap``
+        missing (docs/method.md §0 C3): windows touching one get status ``data_gap``
         in the rules and in the display tables; ``weekly`` counts them in ``gap_days``.
     data_end : date, optional
         The last day the log covers (default: the newest activity's local

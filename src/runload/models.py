@@ -24,7 +24,7 @@ SPORTS = (
     "unknown",
 )
 
-#: Sub-sports of running that count toward mileage (science.md C4: road, trail,
+#: Sub-sports of running that count toward mileage (docs/method.md §0 C4: road, trail,
 #: track, treadmill; plus indoor/virtual running on a treadmill-like device).
 RUNNING_SUB_SPORTS = ("road", "trail", "track", "treadmill", "indoor", "virtual", "generic", "street")
 

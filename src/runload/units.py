@@ -1,6 +1,6 @@
 """Unit constants and converters. SI inside; conversion only at the edges.
 
-1 mile = 1.609344 km exactly (science.md C7).
+1 mile = 1.609344 km exactly (docs/method.md §0 C7).
 """
 
 from __future__ import annotations

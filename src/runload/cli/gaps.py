@@ -1,6 +1,6 @@
 """``runload gaps ...``: declare days without data (watch not worn, illness).
 
-Days in a declared gap are *missing* (science.md C3): every window touching
+Days in a declared gap are *missing* (docs/method.md §0 C3): every window touching
 one has no value (status ``data_gap``) instead of counting the days as rest.
 """
 

@@ -57,7 +57,7 @@ COLOR_OK = OKABE_ITO["bluish_green"]
 COLOR_RETIRED = "#999999"
 FLAG_HATCH = "///"
 
-#: Default shoe marks (science.md §3): 300 mi "check wear", 500 mi "replacement suggested".
+#: Default shoe marks (docs/method.md §3): 300 mi "check wear", 500 mi "replacement suggested".
 SHOE_CHECK_M = 482_803.0
 SHOE_RETIRE_M = 804_672.0
 #: At most this many tick labels on a time axis of a wide chart (5+ years stay readable).
@@ -253,7 +253,7 @@ def weekly_distance(
         mark their week. Flagged bars are vermillion and hatched.
     max_increase_ratio : float
         The allowance drawn on each bar: previous week × (1 + ratio) as a short
-        black line (the "10% rule" convention, science.md §1).
+        black line (the "10% rule" convention, docs/method.md §1).
 
     ``fig.runload`` holds ``heights`` (in ``units``), ``flagged`` (bool per bar),
     ``allowance`` (per bar, NaN where there is no previous week) and ``weeks``.
@@ -429,7 +429,7 @@ def acwr_chart(
 
     ``acwr`` is the analysis's per-day frame (index = date) with one ratio
     column per method. The method is always named in the title and legend
-    (science.md §4). ``others`` adds further methods as thin dashed lines.
+    (docs/method.md §4). ``others`` adds further methods as thin dashed lines.
     """
     fig, ax = _figure()
     label = METHOD_LABELS.get(method, method)

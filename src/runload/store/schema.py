@@ -103,7 +103,7 @@ _M1 = """
         CREATE INDEX import_files_by_hash ON import_files (athlete_id, content_hash);
 """
 
-#: Schema 2: user-declared gaps (watch not worn, illness): days whose data are missing (science.md C3).
+#: Schema 2: user-declared gaps (watch not worn, illness): days whose data are missing (docs/method.md §0 C3).
 #: Additive only, so a schema-1 store keeps every row.
 _M2 = """
         CREATE TABLE gaps (
