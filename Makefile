@@ -30,8 +30,8 @@ demo: $(VENV)/.installed
 	@echo "Demo store: $(DEMO_DB) (your own store is not touched)"
 	$(DEMO) import sample_activities/alex --athlete alex --tz Europe/Berlin --shoe "Pegasus 40"
 	$(DEMO) import sample_activities/sam_strava_export.zip --athlete sam --tz America/New_York
-	$(DEMO) weeks --athlete alex
-	$(DEMO) weeks --athlete sam
+	$(DEMO) weeks --athlete alex --as-of 2026-11-21
+	$(DEMO) weeks --athlete sam --as-of 2026-11-21
 	$(DEMO) check --all --as-of 2026-11-21
 	@echo
 	@echo "Next, try (the demo store is $(DEMO_DB); drop --db for your own store):"

@@ -58,7 +58,7 @@ def gaps_list(ctx, athlete, fmt):
     rows = [{"id": int(g.id), "from": g.from_date, "to": g.to_date, "days": (g.to_date - g.from_date).days + 1,
              "reason": g.reason} for g in frame.itertuples(index=False)]
     if not rows and fmt in ("table", "markdown"):
-        click.echo(f"No gaps declared for {athlete}; add one with 'runload gaps add --from DATE --to DATE'.")
+        click.echo(f"No gaps declared for {athlete}; add one: runload gaps add --from DATE --to DATE")
         return
     cols = [Column("id", "id"), Column("from", "from", str, align="left"), Column("to", "to", str, align="left"),
             Column("days", "days"), Column("reason", "reason", align="left")]

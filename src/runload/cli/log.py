@@ -354,12 +354,19 @@ def imports_group(ctx, athlete, fmt):
         click.echo("No imports yet; import activities with 'runload import PATH --athlete NAME'.")
         return
     cols = [Column("id", "id"), Column("athlete", "athlete", align="left"),
-            Column("started_utc", "started (UTC)", align="left"), Column("imported", "new"),
-            Column("duplicates", "duplicates"), Column("skipped", "skipped"), Column("unchanged", "unchanged"),
-            Column("paths", "paths", align="left")]
+            Column("started_utc", "started (UTC)", lambda v: str(v).replace("T", " ")[:16], align="left"),
+            Column("imported", "new"), Column("duplicates", "duplicates"), Column("skipped", "skipped"),
+            Column("unchanged", "unchanged")]
     if fmt in ("csv", "json"):
         cols = [Column(k, k) for k in ("id", "athlete", "started_utc", "finished_utc", "paths", "imported",
                                         "duplicates", "other_sports", "skipped", "unchanged")]
+    elif fmt == "table":  # the paths on their own line below each row: the table fits 80 columns
+        from runload.cli.common import table_with_notes
+
+        click.echo(table_with_notes(rows, cols, "paths").rstrip("\n"))
+        return
+    else:
+        cols.append(Column("paths", "paths", align="left"))
     click.echo(render(rows, cols, fmt).rstrip("\n"))
 
 
