@@ -130,3 +130,19 @@ def test_importing_the_season_again_adds_nothing(season_db):
     assert result.exit_code == 0
     out = json.loads(result.stdout)
     assert out["imported"] == 0 and out["duplicates"] == [] and out["unchanged"] == info["counts"]["files"]
+
+
+@pytest.mark.parametrize("args", [
+    ["weeks", "--athlete", "alex", "--as-of", AS_OF], ["weeks", "--athlete", "sam"],
+    ["weeks", "--athlete", "alex", "--units", "mi", "--as-of", "2026-12-20"],
+    ["check", "--all", "--as-of", AS_OF], ["check", "--all", "--as-of", AS_OF, "--verbose"],
+    ["activities", "--athlete", "alex"], ["activities", "--athlete", "sam", "--units", "mi"],
+    ["shoes", "list", "--all", "--as-of", AS_OF], ["athletes"], ["imports"], ["changes"],
+    ["gaps", "list", "--athlete", "alex"], ["summary", "--all", "--as-of", AS_OF, "--fail-on", "never"],
+])
+def test_every_table_of_the_demo_fits_80_columns(season_db, args):
+    db, _ = season_db
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    assert result.exit_code in (0, 7), result.output
+    wide = [line for line in result.stdout.splitlines() if len(line) > 80]
+    assert not wide, wide[:3]

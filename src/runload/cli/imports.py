@@ -268,12 +268,15 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
                 r["change_cell"] = _change_cell(r)
             text = render(rows, weekly_columns(u, with_gaps=any(r["missing_days"] for r in rows)), fmt, title=title)
             total = sum(r[f"distance_{u}"] for r in rows)
-            text += f"{len(rows)} weeks, {total:.1f} {u} in all."
+            notes = [f"{len(rows)} weeks, {total:.1f} {u} in all."]
             if any(r["in_band"] for r in rows):
-                text += " · within the 5–10% guideline."
+                notes.append("· within the 5–10% guideline.")
             end = result.context.data_end
             if end is not None and end < settings.as_of:
-                text += f" No activity recorded after {end} ({(settings.as_of - end).days} days)."
+                notes.append(f"No activity recorded after {end} ({(settings.as_of - end).days} days).")
+            import textwrap
+
+            text += "\n".join(textwrap.wrap(" ".join(notes), width=80))
             outputs.append(text + "\n")
     if fmt in ("table", "markdown"):
         click.echo("\n".join(outputs).rstrip("\n"))
