@@ -239,6 +239,7 @@ def weekly_distance(
     flagged: Iterable[Any] | None = None,
     max_increase_ratio: float = 0.10,
     title: str | None = None,
+    note_ratio: float | None = 0.05,
 ) -> Figure:
     """Weekly running distance as bars.
 
@@ -252,8 +253,12 @@ def weekly_distance(
         Week starts (dates) or findings; findings of rule ``weekly_increase``
         mark their week. Flagged bars are vermillion and hatched.
     max_increase_ratio : float
-        The allowance drawn on each bar: previous week × (1 + ratio) as a short
-        black line (the "10% rule" convention, docs/method.md §1).
+        The allowance drawn on each bar: the baseline × (1 + ratio) as a short
+        black line (the "10% rule" convention, docs/method.md §1). The baseline is
+        the shared weekly table's ``baseline_m`` (the highest of the previous 4
+        complete weeks, where the rule compares), else the previous week.
+    note_ratio : float, optional
+        Where the 5–10 % guideline band starts: a thin dashed line at baseline × (1 + ratio).
 
     ``fig.runload`` holds ``heights`` (in ``units``), ``flagged`` (bool per bar),
     ``allowance`` (per bar, NaN where there is no previous week) and ``weeks``.
@@ -280,11 +285,21 @@ def weekly_distance(
         elif not c:
             bar.set_gid("partial")
     allowance = np.full(len(heights), np.nan)
-    allowance[1:] = heights[:-1] * (1.0 + max_increase_ratio)
-    has = ~np.isnan(allowance) & (np.r_[0.0, heights[:-1]] > 0)
+    if "baseline_m" in weekly:  # the shared weekly table: the baseline the rule compares with, where it does
+        base = np.array([m_to(float(v), units) if v == v and v is not None else np.nan
+                         for v in pd.to_numeric(weekly["baseline_m"], errors="coerce")], dtype=float)
+        base_label = "baseline (highest of the previous 4 complete weeks)"
+    else:
+        base = np.r_[np.nan, heights[:-1]]
+        base_label = "previous week"
+    allowance = base * (1.0 + max_increase_ratio)
+    has = ~np.isnan(allowance) & (np.nan_to_num(base) > 0)
     if has.any():
         ax.hlines(allowance[has], x[has] - 0.4, x[has] + 0.4, colors=COLOR_ALLOWANCE, linewidth=1.6,
-                  zorder=3, label=f"previous week +{max_increase_ratio * 100:g}%")
+                  zorder=3, label=f"{base_label} +{max_increase_ratio * 100:g}%")
+        if note_ratio is not None and note_ratio < max_increase_ratio:  # the 5–10 % guideline band
+            ax.hlines(base[has] * (1.0 + note_ratio), x[has] - 0.4, x[has] + 0.4, colors=COLOR_ALLOWANCE,
+                      linewidth=0.9, linestyles=(0, (2, 2)), zorder=3, gid="band")
     ax.set_xlim(-0.6, len(heights) - 0.4)
     labels = list(weekly["iso_week"]) if "iso_week" in weekly else [m.isoformat() for m in mondays]
     step = _tick_step(len(labels))
@@ -306,7 +321,11 @@ def weekly_distance(
         from matplotlib.lines import Line2D
 
         handles.append(Line2D([], [], color=COLOR_ALLOWANCE, linewidth=1.6,
-                              label=f"allowance: previous week +{max_increase_ratio * 100:g}%"))
+                              label=f"allowance: {base_label} +{max_increase_ratio * 100:g}%"))
+        if note_ratio is not None and note_ratio < max_increase_ratio:
+            handles.append(Line2D([], [], color=COLOR_ALLOWANCE, linewidth=0.9, linestyle=(0, (2, 2)),
+                                  label=f"+{note_ratio * 100:g}%: the {note_ratio * 100:g}–"
+                                        f"{max_increase_ratio * 100:g}% guideline band starts"))
     _legend(ax, handles)
     _title(ax, f"Weekly running distance ({units})" if title is None else title)
     fig.runload.update(heights=heights.tolist(), flagged=is_flag.tolist(), allowance=allowance.tolist(),
@@ -663,7 +682,8 @@ def athlete_chart(kind: str, data: Any, units: str = "km", weeks: int = 12, layo
 
         findings = findings_overlapping(data.findings, start.date(), data.as_of)
         return weekly_distance(since(data.weekly), units, flagged=findings,
-                               max_increase_ratio=getattr(cfg, "max_weekly_increase_ratio", 0.10), title=title,
+                               max_increase_ratio=getattr(cfg, "max_weekly_increase_ratio", 0.10),
+                               note_ratio=getattr(cfg, "weekly_increase_note_ratio", 0.05), title=title,
                                layout=layout)
     if kind == "calendar":
         return calendar_heatmap(since(data.daily), units, getattr(cfg, "max_consecutive_run_days", 6),
