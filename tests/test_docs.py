@@ -73,6 +73,7 @@ METHOD_SECTIONS = {
     10: "Wording rules",
     11: "Episodes: one item per habit",
     12: "Defaults",
+    13: "What counts: sport, plausibility, each activity once",
 }
 
 
@@ -316,3 +317,52 @@ def test_method_pmc_and_trimp_examples_match_the_code():
         a, b, _ = trimp_coefficients(Config(sex=sex))
         values.append(round(banister_trimp_average(45, 150, 60, 190, a, b), 2))
     assert [float(x) for x in m.groups()] == values
+
+
+# ---- §13: what counts, recomputed from the importers and the store --------------------------------
+
+#: Subsections of §13 that code cites by name ("docs/method.md, "Each activity once"").
+WHAT_COUNTS_SUBSECTIONS = ("Sport of an undeclared activity", "Plausibility at the door", "Each activity once")
+
+
+def test_method_what_counts_agrees_with_the_code():
+    try:  # the dedup policy: runload.store.dedup, or runload.store while the store is one module
+        from runload.store import dedup as store
+    except ImportError:
+        from runload import store
+    from runload.importers import (EARLIEST_START_UTC, FUTURE_SLACK_S, MAX_ACTIVITY_DISTANCE_M,
+                                   MAX_ACTIVITY_DURATION_S, SPEED_CHECK_MIN_DISTANCE_M)
+    from runload.importers import sports as sp
+
+    text = _section(13)
+    assert re.findall(r"^### (.+?)\s*$", text, re.M) == list(WHAT_COUNTS_SUBSECTIONS)
+    flat = " ".join(text.split())
+    sport_text, plausible_text, _ = text.split("\n### ")[1:]
+    # the sport table: speed bounds [km/h] and cadence bounds [1/min] per sport
+    rows = {r[0]: r for r in (
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in sport_text.splitlines()
+        if line.startswith("| running |") or line.startswith("| walking |") or line.startswith("| cycling |"))}
+    assert rows["running"][1:3] == [f"{sp.RUN_SPEED_MIN_KMH:g}–{sp.RUN_SPEED_MAX_KMH:g} km/h",
+                                    f"≥ {sp.RUN_STEPS_MIN_PER_MIN:g} /min (a step rate)"]
+    assert rows["walking"][1:3] == [f"{sp.WALK_SPEED_MIN_KMH:g}–{sp.WALK_SPEED_MAX_KMH:g} km/h",
+                                    f"< {sp.WALK_STRIDES_MAX_PER_MIN:g} /min (a stride rate)"]
+    assert rows["cycling"][1:3] == [f"> {sp.RUN_SPEED_MAX_KMH:g} to {sp.CYCLE_SPEED_MAX_KMH:g} km/h",
+                                    f"{sp.PEDAL_CADENCE_MIN_PER_MIN:g}–{sp.PEDAL_CADENCE_MAX_PER_MIN:g} /min (pedalling)"]
+    # the fastest human speed per sport: every sport of the code listed once, with its limit
+    limits = {}
+    for sports, limit in re.findall(r"^\| ([a-z, ]+) \| (\d+) km/h \|", plausible_text, re.M):
+        for sport in sports.split(", "):
+            assert sport not in limits, sport
+            limits[sport] = float(limit)
+    assert limits == sp.MAX_HUMAN_SPEED_KMH
+    # the plausibility bounds and the dedup policy
+    assert f"before {EARLIEST_START_UTC:%Y-%m-%d} UTC" in flat
+    assert f"more than {FUTURE_SLACK_S // 3600} h after now" in flat
+    assert f"> {MAX_ACTIVITY_DISTANCE_M / 1e6:g} 000 km" in flat
+    assert f"> {MAX_ACTIVITY_DURATION_S / 86400:g} days" in flat
+    assert f"only from {SPEED_CHECK_MIN_DISTANCE_M:g} m on" in flat
+    assert f"({store.DEDUP_START_S} s:" in flat and store.DEDUP_START_S == 120  # "within 2 minutes"
+    assert f"distances within {store.DEDUP_DISTANCE_RATIO * 100:g} % of the longer" in flat
+    assert f"or within {store.DEDUP_OVERLAP_DISTANCE_RATIO * 100:g} % while they overlap in time by at least " \
+           f"{store.DEDUP_OVERLAP_RATIO * 100:g} % of the shorter" in flat
+    assert f"overlap by at least {store.DEDUP_CROSS_OVERLAP_RATIO * 100:g} % of the longer" in flat
