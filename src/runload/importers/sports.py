@@ -114,6 +114,7 @@ _WORDS: dict[str, tuple[str, str | None]] = {
     "running": ("running", None),
     "run": ("running", None),
     "jogging": ("running", None),
+    "jog": ("running", None),
     "trailrun": ("running", "trail"),
     "trailrunning": ("running", "trail"),
     "virtualrun": ("running", "virtual"),
