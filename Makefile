@@ -45,7 +45,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/import_bench.py
-	$(BIN)/python benchmarks/analysis_bench.py
+	$(BIN)/python benchmarks/xml_bench.py
+	$(BIN)/python benchmarks/analysis_bench.py --scaling
+	$(BIN)/python benchmarks/usefulness_bench.py
 
 sample: $(VENV)/.installed
 	$(BIN)/python scripts/make_sample_season.py
