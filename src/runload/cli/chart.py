@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from runload.cli.app import cli
-from runload.cli.common import as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
+from runload.cli.common import write_atomic, as_of_option, athlete_option, load_config, open_store, parse_date, pick_athletes, \
     units_option
-from runload.errors import RunloadError
 from runload.report import CHART_KINDS as KINDS, CHART_LAYOUTS as LAYOUTS
 
 SUFFIXES = (".png", ".svg")
@@ -26,29 +23,10 @@ def _check_out(value: str) -> Path:
 
 
 def write_figure(fig, path: Path) -> None:
-    """Save ``fig`` as PNG or SVG (by ``path``'s suffix) through a temporary file in the same
-    folder: the file is whole or not there at all."""
+    """Save ``fig`` as PNG or SVG (by ``path``'s suffix), whole or not at all (:func:`write_atomic`)."""
     from runload.report.charts import save
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as chart.png")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix.lower(), dir=folder)
-    os.close(fd)
-    try:
-        save(fig, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, lambda tmp: save(fig, tmp), example="chart.png")
 
 
 @cli.command("chart")

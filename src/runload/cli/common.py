@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import re
+import os
+import stat
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -240,3 +243,60 @@ units_option = click.option("--units", type=click.Choice(["km", "mi"]), default=
                             help="Distance units (default: the config's units, else km).")
 as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="DATE",
                             help="Evaluate the log as it stood on this date (YYYY-MM-DD).")
+
+
+def write_atomic(path: Path, write, example: str = "report.html") -> None:
+    """Write a file through a temporary file in the same folder: it is whole or not there at all.
+
+    ``write(tmp)`` writes the content to the temporary path. Only a regular file is ever replaced
+    (:func:`check_replaceable`); the new file gets the usual permissions (mkstemp makes 0600).
+    """
+    import os
+    import tempfile
+
+    from runload.errors import RunloadError
+
+    path = Path(path).expanduser()
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as {example}")
+    check_replaceable(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix.lower() or ".tmp", dir=folder)
+    except OSError as err:
+        raise RunloadError(f"cannot write {path}: {err.strerror or err}") from None
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse to replace anything at ``path`` but a regular file (a device, a FIFO, a symbolic link,
+    a folder): writing a report must never turn /dev/full or a link's target into an HTML file."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise click.BadParameter(f"cannot check {path}: {err.strerror or err}", param_hint="'--out'") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise click.BadParameter(
+        f"{path} is {kind}; give the path of a regular file to create or replace, or - for standard output",
+        param_hint="'--out'",
+    )

@@ -10,13 +10,13 @@ import click
 from runload.cli.app import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
 from runload.cli.common import (
     NAME, TIME_ZONE, as_of_option, athlete_option, emit_records, format_option, load_config, open_store, parse_date,
-    pick_athletes, resolve_settings, units_option,
+    resolve_settings, units_option,
 )
 from runload.errors import ConfigError, RunloadError
 from runload.limits import MAX_FILE_BYTES
-from runload.output import Column, plain_rows, render
+from runload.output import Column, render
 from runload.safetext import terminal_safe
-from runload.units import fmt_duration, m_to, to_m
+from runload.units import fmt_duration, to_m
 
 
 @cli.command("import")

@@ -2,69 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 import click
 
 from runload.cli.app import EXIT_NO_DATA, EXIT_OK, cli
-from runload.errors import RunloadError
 from runload.cli.common import (
-    WEEK, as_of_option, athlete_option, fail_on_exit, load_config, open_store, parse_date, pick_athletes,
-    team_settings, units_option,
+    WEEK, as_of_option, athlete_option, check_replaceable, fail_on_exit, load_config, open_store, parse_date, pick_athletes,
+    team_settings, units_option, write_atomic,
 )
 
 FAIL_ON_DEFAULT = "warning"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder (never a half report)."""
-    path = path.expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise RunloadError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise RunloadError(f"cannot write {path}: it is a folder; give a file name such as report.html")
-    check_replaceable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as err:
-        raise RunloadError(f"cannot write {path}: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def check_replaceable(path: Path) -> None:
-    """Refuse to replace anything at ``path`` but a regular file (a device, a FIFO, a symbolic link,
-    a folder): writing a report must never turn /dev/full or a link's target into an HTML file."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return
-    except OSError as err:
-        raise click.BadParameter(f"cannot check {path}: {err.strerror or err}", param_hint="'--out'") from None
-    if stat.S_ISREG(mode):
-        return
-    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
-            else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-    raise click.BadParameter(
-        f"{path} is {kind}; give the path of a regular file to create or replace, or - for standard output",
-        param_hint="'--out'",
-    )
 
 
 @cli.command("report")
@@ -101,7 +49,7 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
     if out == "-":
         click.echo(page, nl=False)
     else:
-        _write_atomic(Path(out), page)
+        write_atomic(Path(out), lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
     total = sum(len(a.findings) for a in athletes)
     where = "the report to standard output" if out == "-" else out
     click.echo(f"Wrote {where}: {len(athletes)} athlete{'s' if len(athletes) != 1 else ''}, "

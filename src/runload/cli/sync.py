@@ -101,7 +101,7 @@ def sync_cmd(ctx, athlete, report_out, weeks, units, jobs, fmt, quiet):
 
 
 def _write_team_report(ctx, names: list[str], out: Path, units: str, weeks: int, quiet: bool) -> None:
-    from runload.cli.reports import _write_atomic
+    from runload.cli.common import write_atomic
     from runload.report.html import render_report
     from runload.service import collect_team
 
@@ -111,7 +111,8 @@ def _write_team_report(ctx, names: list[str], out: Path, units: str, weeks: int,
         if not names:
             raise RunloadError("no synced athlete has data yet, so there is no report to write")
         athletes = collect_team(store, names, cfg, units=units)
-    _write_atomic(out, render_report(athletes, units=athletes[0].units, weeks=weeks, team=len(athletes) > 1))
+    page = render_report(athletes, units=athletes[0].units, weeks=weeks, team=len(athletes) > 1)
+    write_atomic(out, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
     if not quiet:
         click.echo(f"Wrote {out}: {len(athletes)} athlete{'s' if len(athletes) != 1 else ''}.", err=True)
 

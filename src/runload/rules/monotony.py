@@ -1,15 +1,5 @@
-"""Training monotony and strain (Foster 1998; docs/method.md §5). Evidence: weak; info.
-
-Per complete ISO week, daily running distances ``d1..d7`` with zeros:
-``m = Σd/7``; ``SD`` = population SD (``ddof = 0``, as Runalyze ``Monotony.php``;
-``ddof = 1`` would scale monotony by √(6/7) = 0.9258); ``monotony = m/SD``;
-``strain = Σd × monotony`` [m]. An all-zero week has monotony None and strain 0;
-SD = 0 with m > 0 reports the cap (10.0, Runalyze), which also bounds every
-other value. Strain has no absolute threshold: Foster found individual ones,
-so compare it with the athlete's own history. Monotony was built for
-session-RPE; on distance it also flags even, easy running with one rest day.
-A week touching a user-declared gap is not evaluated (status ``data_gap``, C3).
-"""
+"""The monotony rule (Foster 1998; docs/method.md §5): flag a complete week whose monotony is above
+``max_monotony``. The measure and its edge rules live in :mod:`runload.measures.monotony`. Evidence: weak; info."""
 
 from __future__ import annotations
 
