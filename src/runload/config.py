@@ -315,7 +315,7 @@ def _coerce(f: dataclasses.Field, value: Any, where: str) -> Any:
         if m["choices"] and value not in m["choices"]:
             raise bad
         if f.name == "timezone":
-            from runload.tables import check_timezone
+            from runload.zones import check_timezone
 
             try:
                 check_timezone(value)

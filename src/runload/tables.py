@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from runload.errors import ConfigError
+from runload.zones import check_timezone, today_in  # noqa: F401  (part of the calendar's API)
 
 DAILY_COLUMNS = (
     "distance_m",
@@ -62,26 +62,6 @@ NS_PER_DAY = 86_400 * 10**9
 
 
 # ---- zones and days -------------------------------------------------------------------
-def check_timezone(tz: str | None) -> str | None:
-    """Return ``tz`` if it is a known IANA zone (or None); raise ConfigError otherwise."""
-    if tz is None or tz == "":
-        return None
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or America/New_York"
-        ) from None
-    return tz
-
-
-def today_in(tz: str | None) -> date:
-    """Today's date in ``tz`` (the machine's local date without a zone)."""
-    if tz:
-        return datetime.now(ZoneInfo(tz)).date()
-    return date.today()
-
-
 def day_no(value) -> int:
     """A date (or anything ``pd.Timestamp`` reads) as days since 1970-01-01."""
     if isinstance(value, datetime):

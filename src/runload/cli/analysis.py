@@ -192,9 +192,9 @@ def _distance(value: str | None, option: str) -> float | None:
 @click.pass_context
 def shoes_add(ctx, name, athlete, start_distance, check_at, retire_at, make_default, tz):
     """Add a shoe (or change its distances)."""
-    from runload import tables
+    from runload.zones import check_timezone
 
-    tables.check_timezone(tz)
+    check_timezone(tz)
     start_m = _distance(start_distance, "--start-distance")
     check_m = _distance(check_at, "--check-at")
     retire_m = _distance(retire_at, "--retire-at")

@@ -43,10 +43,10 @@ def import_cmd(ctx, paths, athlete, shoe, tz, max_file_mb, jobs, fmt, quiet, sho
     skipped without being read again; the same run from two sources is stored
     once. Each bad file is skipped with a reason and the rest goes on.
     """
-    from runload import tables
     from runload.ingest import count_files, import_paths
+    from runload.zones import check_timezone
 
-    tables.check_timezone(tz)
+    check_timezone(tz)
     for p in paths:  # a mistyped path is named before anything else
         if not os.path.exists(p):
             raise RunloadError(f"{p}: no such file or folder")

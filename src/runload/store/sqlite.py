@@ -1041,7 +1041,8 @@ class Store:
     def set_tz(self, name: str, tz: str, *, dry_run: bool = False, command: str = "athletes set-tz") -> dict:
         """Set athlete ``name``'s time zone (an IANA name). Returns the old zone and how many stored
         activities change their local date; with ``dry_run`` nothing changes."""
-        from runload.tables import check_timezone, local_dates
+        from runload.tables import local_dates
+        from runload.zones import check_timezone
 
         check_timezone(tz)
         old = self.athlete_tz(name)
