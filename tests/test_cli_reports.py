@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 import re
 import shlex
 from pathlib import Path
@@ -209,3 +210,17 @@ def test_report_into_a_missing_folder_is_one_sentence(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(db), "report", "--out", str(out)])
     assert result.exit_code == 1
     assert result.output == f"Error: cannot write {out}: the folder {out.parent} does not exist\n"
+
+
+def test_team_report_drawn_on_all_cores_equals_the_one_drawn_on_one(tmp_path):
+    from runload.cli.reports import sections_on_all_cores
+    from runload.report.html import render_report
+    from runload.service import collect_team
+    from runload.store import Store
+
+    db = make_store(tmp_path / "s.db", {"alex": WARNING_WEEK, "sam": STEADY, "kim": ALERT_WEEK, "lee": STEADY})
+    with Store.open(db, readonly=True) as store:
+        athletes = collect_team(store, store.athlete_names(), as_of=date(2024, 1, 17))
+    one = render_report(athletes, team=True)
+    many = render_report(athletes, team=True, map_sections=sections_on_all_cores)
+    assert one == many and one.count("<section") >= 4

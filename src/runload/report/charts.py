@@ -711,7 +711,8 @@ def _literal_text(fig: Figure):
     for text in fig.findobj(Text):
         text.set_parse_math(False)
     # texts made while drawing (tick labels) too; SVG text stays text (smaller, its size readable)
-    return matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none"})
+    # a fixed hash salt: the same report twice is the same file (matplotlib's SVG ids are otherwise random)
+    return matplotlib.rc_context({"text.parse_math": False, "svg.fonttype": "none", "svg.hashsalt": "runload"})
 
 
 def save(fig: Figure, path: str | Path) -> Path:
