@@ -130,7 +130,7 @@ def activities_group(ctx, athlete, units, runs_only, fmt, last_n, wide):
                 "excluded": bool(a["excluded"]),
                 f"distance_{units}": None if dist is None else round(m_to(dist, units), 3),
                 "moving_s": None if moving is None else round(moving, 1),
-                "pace": _pace(moving / dist if dist and moving else None, units),
+                "pace": _pace(moving / dist if dist and moving and a["sport"] == "running" else None, units),
                 "avg_hr_bpm": None if pd.isna(a["avg_hr_bpm"]) else round(a["avg_hr_bpm"], 1),
                 "shoe": a["shoe"],
                 "mark": "excl." if a["excluded"] else ("corr." if a["corrected"] else ""),
