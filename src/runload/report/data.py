@@ -43,7 +43,7 @@ def finding_numbers(finding: Any, units: str = "km") -> str:
         return f"{value:+.1f}% (threshold {threshold:g}%)"
     if unit in ("d", "days"):
         if rule == "run_spike":  # no run in the window to compare with
-            return f"first run in {value:.0f} days (none in the {threshold:.0f} before)"
+            return f"first run in {value:.0f} days (window {threshold:.0f})"
         return f"{_num(value)} days (threshold {_num(threshold)} days)"
     if rule in CHANGE_RULES:
         return f"{value * 100:+.1f}% (allowance +{threshold * 100:g}%)"
