@@ -146,3 +146,24 @@ def test_every_table_of_the_demo_fits_80_columns(season_db, args):
     assert result.exit_code in (0, 7), result.output
     wide = [line for line in result.stdout.splitlines() if len(line) > 80]
     assert not wide, wide[:3]
+
+
+def test_check_at_a_glance_is_one_line_per_finding_or_episode(season_db):
+    from runload.findings import Finding
+    from runload.report.text import items_with_episodes
+
+    db, _ = season_db
+    text = CliRunner().invoke(cli, ["--db", str(db), "check", "--all", "--as-of", AS_OF]).stdout
+    found = json.loads(CliRunner().invoke(cli, ["--db", str(db), "check", "--all", "--as-of", AS_OF,
+                                                "--format", "json", "--since", "2026-09-27"]).stdout)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    headers = [ln for ln in lines if ln.split(":")[0] in EXPECTED["athletes"] and "risk flag" in ln]
+    items = [ln for ln in lines if ln.split(" ")[0] in ("INFO", "WARNING", "ALERT")]
+    from datetime import date as _d
+
+    findings = [Finding(**{**{k: v for k, v in f.items() if k != "episode"}, "date": _d.fromisoformat(f["date"])})
+                for f in found]
+    expected_items = sum(len(items_with_episodes([f for f in findings if f.athlete == name]))
+                         for name in EXPECTED["athletes"])
+    assert len(headers) == len(EXPECTED["athletes"]) and len(items) == expected_items
+    assert len(lines) == len(headers) + len(items) + 2  # + the disclaimer, wrapped on two lines
