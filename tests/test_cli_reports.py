@@ -224,3 +224,16 @@ def test_team_report_drawn_on_all_cores_equals_the_one_drawn_on_one(tmp_path):
     one = render_report(athletes, team=True)
     many = render_report(athletes, team=True, map_sections=sections_on_all_cores)
     assert one == many and one.count("<section") >= 4
+
+
+def test_summary_json_streamed_athlete_by_athlete_is_the_whole_list(tmp_path):
+    from runload import service
+    from runload.report.summary import summary_json
+    from runload.store import Store
+
+    db = make_store(tmp_path / "s.db", {"alex": ALERT_WEEK, "sam": STEADY, "kim": WARNING_WEEK})
+    streamed = run("--db", db, "summary", "--all", "--as-of", "2024-01-17", "--format", "json").stdout
+    with Store.open(db, readonly=True) as store:
+        whole = summary_json([service.week_summary(store, service.resolve(store, n, None, as_of=date(2024, 1, 17)),
+                                                   "last") for n in store.athlete_names()])
+    assert streamed == whole and [r["athlete"] for r in json.loads(streamed)] == ["alex", "kim", "sam"]

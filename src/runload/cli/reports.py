@@ -107,20 +107,21 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
       0 7 * * 1  runload summary --all --week last --fail-on never | mail -s "runload" me@example.org
     """
     from runload import service
-    from runload.report.summary import summary_json, summary_markdown, summary_text
+    from runload.report.summary import summary_json_item, summary_markdown, summary_text
 
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
+    summaries = []
     with open_store(ctx) as store:
         names = pick_athletes(store, athlete, all_athletes)
-        summaries = [service.week_summary(store, s, week) for s in team_settings(store, names, cfg, as_of_date, units)]
+        for settings in team_settings(store, names, cfg, as_of_date, units):
+            summaries.append(service.week_summary(store, settings, week))
+            if fmt == "json":  # streamed athlete by athlete; text needs every athlete for its subject line
+                click.echo(("[\n" if len(summaries) == 1 else ",\n") + summary_json_item(summaries[-1]), nl=False)
     if fmt == "json":
-        text = summary_json(summaries)
-    elif fmt == "markdown":
-        text = summary_markdown(summaries)
+        click.echo("\n]" if summaries else "[]")
     else:
-        text = summary_text(summaries)
-    click.echo(text, nl=False)
+        click.echo(summary_markdown(summaries) if fmt == "markdown" else summary_text(summaries), nl=False)
     highest = None
     for s in summaries:
         if s.highest is not None and (highest is None or s.highest > highest):

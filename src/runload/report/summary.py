@@ -231,24 +231,35 @@ def _shoe_json(s: Any) -> dict:
     return {"name": get(s, "name"), "distance_m": get(s, "distance_m"), "status": get(s, "status")}
 
 
+def summary_record(s: WeeklySummary) -> dict:
+    """One athlete's summary as a JSON-ready record (with its ``athlete`` field)."""
+    return {
+        "athlete": s.athlete,
+        "timezone": s.tz,
+        "as_of": s.as_of.isoformat(),
+        "units": s.units,
+        "week": s.week.to_json(s.units),
+        "no_data": s.no_data,
+        "data_end": None if s.data_end is None else s.data_end.isoformat(),
+        "acwr": {"value": s.acwr_value, "status": s.acwr_status, "method": s.acwr_method,
+                 "method_label": s.acwr_method_label},
+        "highest_severity": None if s.highest is None else s.highest.value,
+        "findings": [f.to_json() if hasattr(f, "to_json") else dict(f) for f in s.findings],
+        "shoe_reminders": [_shoe_json(x) for x in s.shoe_reminders],
+        "reminder": REMINDER,
+    }
+
+
+def summary_json_item(s: WeeklySummary) -> str:
+    """One record as it stands inside :func:`summary_json`'s list (indented by two spaces), so a
+    command can stream a team's summaries athlete by athlete and print the very same text."""
+    import textwrap
+
+    return textwrap.indent(json.dumps(summary_record(s), indent=2, ensure_ascii=False, default=str), "  ")
+
+
 def summary_json(summaries: list[WeeklySummary]) -> str:
     """Machine-readable: a list with one record per athlete (each with its ``athlete`` field);
     findings via ``Finding.to_json()``."""
-    items = []
-    for s in summaries:
-        items.append({
-            "athlete": s.athlete,
-            "timezone": s.tz,
-            "as_of": s.as_of.isoformat(),
-            "units": s.units,
-            "week": s.week.to_json(s.units),
-            "no_data": s.no_data,
-            "data_end": None if s.data_end is None else s.data_end.isoformat(),
-            "acwr": {"value": s.acwr_value, "status": s.acwr_status, "method": s.acwr_method,
-                     "method_label": s.acwr_method_label},
-            "highest_severity": None if s.highest is None else s.highest.value,
-            "findings": [f.to_json() if hasattr(f, "to_json") else dict(f) for f in s.findings],
-            "shoe_reminders": [_shoe_json(x) for x in s.shoe_reminders],
-            "reminder": REMINDER,
-        })
+    items = [summary_record(s) for s in summaries]
     return json.dumps(items, indent=2, ensure_ascii=False, default=str) + "\n"
