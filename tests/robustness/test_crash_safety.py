@@ -51,7 +51,11 @@ def test_sigkill_at_random_points_then_resume(folder, tmp_path):
     total = sum(expected.values())
     db = tmp_path / "runload.db"
     rng = random.Random(6)
-    delays = sorted(rng.uniform(0.4, 1.4) for _ in range(5))  # a full import takes ~1.3 s on 2 cores
+    # kill at random points inside a full import, measured here (it takes about 0.5-1.5 s on 2 cores)
+    t0 = time.perf_counter()
+    assert run_cli(["import", str(root), "--athlete", "ann", "--jobs", "2"], tmp_path / "timing.db").returncode == 0
+    full_s = time.perf_counter() - t0
+    delays = sorted(rng.uniform(0.15 * full_s, 0.85 * full_s) for _ in range(5))
     counts, killed = [], 0
     for delay in delays:
         proc = subprocess.Popen([RUNLOAD, "import", str(root), "--athlete", "ann", "--jobs", "2"],

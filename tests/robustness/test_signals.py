@@ -11,8 +11,9 @@ import pytest
 from .conftest import RUNLOAD, cli_env, make_folder
 from .killcheck import kill_import
 
-#: Enough files that the pool (``--jobs 2``) is still busy when the signal comes (~1 s of parsing).
-N_FILES = 150
+#: Enough files that the pool (``--jobs 2``) is still busy when the signal comes (about 1 s of parsing
+#: on 2 idle cores; the kill comes 0.15 s after the workers appear).
+N_FILES = 400
 
 
 @pytest.fixture(scope="module")
