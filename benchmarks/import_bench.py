@@ -111,23 +111,10 @@ def build_fit_set(folder: Path, n_synthetic: int) -> tuple[int, int, int]:
 
 
 def build_mixed(root: Path, n: int) -> int:
-    """``n`` synthetic files, a third each FIT/GPX/TCX, one in ten gzipped; returns the bytes before gzip."""
-    from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+    """``n`` synthetic FIT/GPX/TCX files (one in ten gzipped); returns the bytes before gzip."""
+    from runload_testing.synthetic import write_mixed_folder
 
-    writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
-    t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
-    total = 0
-    for k in range(n):
-        fmt = ("fit", "gpx", "tcx")[k % 3]
-        km = 3 + (k * 7) % 13
-        run = SyntheticRun(t0 + timedelta(hours=13 * k), km * 1000.0, km * 320.0, seed=k, sample_interval_s=5)
-        data = writers[fmt](run)
-        gz = k % 10 == 9
-        sub = root / f"y{2020 + k // 700}"
-        sub.mkdir(parents=True, exist_ok=True)
-        (sub / f"act{k:05d}.{fmt}{'.gz' if gz else ''}").write_bytes(gzip_bytes(data) if gz else data)
-        total += len(data)
-    return total
+    return write_mixed_folder(root, n)
 
 
 def run_process(args: list[str], env: dict | None = None, ok=(0,)) -> tuple[float, int, int]:

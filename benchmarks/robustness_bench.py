@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gzip
 import io
 import json
 import pstats
@@ -35,22 +34,10 @@ sys.path.insert(0, str(REPO / "src"))
 
 
 def make_folder(root: Path, n: int) -> int:
-    from runload_testing.synthetic import SyntheticRun, gzip_bytes, write_fit, write_gpx, write_tcx
+    """``n`` synthetic FIT/GPX/TCX files (one in ten gzipped); returns the bytes before gzip."""
+    from runload_testing.synthetic import write_mixed_folder
 
-    writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
-    t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
-    total = 0
-    for k in range(n):
-        fmt = ("fit", "gpx", "tcx")[k % 3]
-        km = 3 + (k * 7) % 13
-        run = SyntheticRun(t0 + timedelta(hours=13 * k), km * 1000.0, km * 320.0, seed=k, sample_interval_s=5)
-        data = writers[fmt](run)
-        gz = k % 10 == 9
-        sub = root / f"y{2020 + k // 700}"
-        sub.mkdir(parents=True, exist_ok=True)
-        (sub / f"act{k:05d}.{fmt}{'.gz' if gz else ''}").write_bytes(gzip_bytes(data) if gz else data)
-        total += len(data)
-    return total
+    return write_mixed_folder(root, n)
 
 
 def timed_import(folder: Path, db: Path, jobs=None, profile: bool = False):
@@ -133,7 +120,7 @@ def kills(n: int) -> int:
     orphans, workers, eofs, codes, no_eof = 0, 0, [], [], 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "watch"
-        make_folder(folder, 150)
+        make_folder(folder, 400)  # the pool must still be busy when the signal comes
         env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
         for i in range(n):
             signum = signals[i % len(signals)]

@@ -178,13 +178,8 @@ def weekly_table(result) -> pd.DataFrame:
     # the change where the rule compares: a complete week, or a week so far that already exceeds it
     compared = (((inc["status"] == "ok").to_numpy() & (status == "complete").to_numpy())
                 | ((inc["status"] == "provisional") & inc["flagged"]).to_numpy())
-    baseline = inc["baseline_m"] if "baseline_m" in inc else inc["previous_m"]
-    weekly["baseline_m"] = pd.Series(baseline.to_numpy(float), index=weekly.index).where(compared)
-    if "baseline_week" in inc:
-        weekly["baseline_week"] = inc["baseline_week"].where(compared)
-    else:
-        labels = weekly["iso_week"].shift(1)
-        weekly["baseline_week"] = labels.where(compared)
+    weekly["baseline_m"] = pd.Series(inc["baseline_m"].to_numpy(float), index=weekly.index).where(compared)
+    weekly["baseline_week"] = inc["baseline_week"].where(compared)
     weekly["change_ratio"] = pd.Series(inc["change_ratio"].to_numpy(float), index=weekly.index).where(compared)
     weekly["in_band"] = inc["within_guideline"].to_numpy(bool) & compared
     return weekly[list(WEEKLY_TABLE_COLUMNS)]

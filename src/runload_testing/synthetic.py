@@ -16,7 +16,8 @@ trailer); it uses no Garmin SDK code.
 
 Examples
 --------
->>> from datetime import datetime, timezone
+>>> from datetime import datetime, timedelta, timezone
+from pathlib import Path
 >>> run = SyntheticRun(datetime(2026, 8, 3, 5, 0, tzinfo=timezone.utc), 10_000, 3_300)
 >>> write_fit(run)[8:12]
 b'.FIT'
@@ -28,7 +29,8 @@ import gzip
 import math
 import struct
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -36,6 +38,7 @@ import numpy as np
 from runload.units import FIT_EPOCH_UNIX_S
 
 __all__ = [
+    "write_mixed_folder",
     "SyntheticRun",
     "samples",
     "write_fit",
@@ -681,3 +684,22 @@ def write_tcx(run: SyntheticRun) -> bytes:
 def gzip_bytes(data: bytes) -> bytes:
     """Gzip ``data`` reproducibly: fixed mtime 0, no file name, level 9."""
     return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def write_mixed_folder(root: Path, n: int) -> int:
+    """``n`` synthetic activity files under ``root`` (a third each FIT, GPX, TCX, one in ten gzipped,
+    700 to a year folder), as the import benchmarks use them; returns the bytes before gzip."""
+    writers = {"fit": write_fit, "gpx": write_gpx, "tcx": write_tcx}
+    t0 = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
+    total = 0
+    for k in range(n):
+        fmt = ("fit", "gpx", "tcx")[k % 3]
+        km = 3 + (k * 7) % 13
+        run = SyntheticRun(t0 + timedelta(hours=13 * k), km * 1000.0, km * 320.0, seed=k, sample_interval_s=5)
+        data = writers[fmt](run)
+        gz = k % 10 == 9
+        sub = Path(root) / f"y{2020 + k // 700}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"act{k:05d}.{fmt}{'.gz' if gz else ''}").write_bytes(gzip_bytes(data) if gz else data)
+        total += len(data)
+    return total

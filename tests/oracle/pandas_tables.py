@@ -24,7 +24,6 @@ at least ``start_utc`` (datetime64 UTC), ``sport``, ``distance_m``, ``moving_s``
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -52,19 +51,6 @@ WEEKLY_COLUMNS = (
     "other_sports",
     "complete",
 )
-
-
-def check_timezone(tz: str | None) -> str | None:
-    """Return ``tz`` if it is a known IANA zone (or None); raise ConfigError otherwise."""
-    if tz is None or tz == "":
-        return None
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {tz!r}; use an IANA name such as Europe/Berlin or America/New_York"
-        ) from None
-    return tz
 
 
 def local_dates(activities: pd.DataFrame, tz: str | None = None) -> pd.Series:
@@ -292,7 +278,6 @@ __all__ = [
     "week_start",
     "iso_week_label",
     "parse_iso_week",
-    "check_timezone",
     "date_range_for",
     "gap_days_by_week",
 ]

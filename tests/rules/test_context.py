@@ -10,7 +10,9 @@ from loadfixtures import D35_KM, activity, ctx_for, d35_ctx, daily_runs, frame
 from runload import tables
 from tests.oracle import pandas_tables as oracle
 from runload.config import Config
-from runload.rules.context import build_context, iso_week_labels, weekly_frame
+from runload.rules.context import build_context
+from runload.tables import iso_week_labels
+from runload.tables import weekly as weekly_frame
 
 
 def mixed_log(tz):

@@ -15,7 +15,7 @@ from runload.analysis import analyze, check
 from runload.config import Config
 from runload.findings import Severity
 from runload.measures.acwr import weekly_acwr
-from runload.rules.context import gap_intervals
+from runload.tables import gap_intervals
 from runload.measures.increase import weekly_increase_table
 from runload.rules.mileage import weekly_increase
 from runload.measures.monotony import monotony_table

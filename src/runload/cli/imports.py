@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 
 import click
 from runload.cli.app import EXIT_NO_ACTIVITY_FILES, EXIT_SKIPPED, cli
@@ -274,8 +275,6 @@ def weeks_cmd(ctx, athlete, all_athletes, units, fmt, as_of, last_n):
             end = result.context.data_end
             if end is not None and end < settings.as_of:
                 notes.append(f"No activity recorded after {end} ({(settings.as_of - end).days} days).")
-            import textwrap
-
             text += "\n".join(textwrap.wrap(" ".join(notes), width=80))
             outputs.append(text + "\n")
     if fmt in ("table", "markdown"):

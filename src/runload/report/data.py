@@ -9,6 +9,7 @@ are testable without a store.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
@@ -342,16 +343,7 @@ class AthleteData:
 #: Findings whose period overlaps this many days up to the team date are "recent" on the team page.
 TEAM_WINDOW_DAYS = 28
 
-_ISO_WEEK_RE = None
-
-
-def _patterns():
-    import re
-
-    global _ISO_WEEK_RE
-    if _ISO_WEEK_RE is None:
-        _ISO_WEEK_RE = re.compile(r"\b(\d{4})-W(\d{2})\b")
-    return _ISO_WEEK_RE, None
+_ISO_WEEK_RE = re.compile(r"\b(\d{4})-W(\d{2})\b")
 
 
 def finding_span(finding: Any, as_of: date | None = None) -> tuple[date, date]:
@@ -403,8 +395,7 @@ def short_span(first: date, last: date) -> str:
 
 def _week_label(period: str) -> str:
     """``W40`` from ``2026-W40``; ``W40–W42`` for a range; the period itself otherwise."""
-    week_re, _ = _patterns()
-    weeks = week_re.findall(period)
+    weeks = _ISO_WEEK_RE.findall(period)
     if not weeks:
         return period
     labels = [f"W{w}" for _, w in weeks]

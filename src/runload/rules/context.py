@@ -125,7 +125,7 @@ class LoadContext:
             frame = tables.daily(pd.DataFrame(), self.tz)
             frame["status"] = pd.Series(dtype=object)
             return frame
-        frame = pd.DataFrame(self._daily_arrays, index=_daily_index(self.start_no, self.as_of_no))
+        frame = pd.DataFrame(self._daily_arrays, index=tables.daily_index(self.start_no, self.as_of_no))
         status = np.full(self.n_days, "rest", dtype=object)
         status[self.declared_gap_days] = "gap"
         status[self.no_data_days] = "no data"
@@ -328,7 +328,7 @@ class LoadContext:
 
     def days_touch_gap(self, lo_day: np.ndarray, hi_day: np.ndarray) -> np.ndarray:
         """Bool per window: days ``lo_day .. hi_day`` (days since 1970-01-01, inclusive) meet a gap."""
-        return gaps_touch(self.gap_lo, self.gap_hi, lo_day, hi_day)
+        return tables.gaps_touch(self.gap_lo, self.gap_hi, lo_day, hi_day)
 
     def gap_list(self) -> list[tuple[date, date]]:
         """The merged declared gaps as ``(first day, last day)`` pairs."""
@@ -356,15 +356,6 @@ class LoadContext:
 
 _EPOCH = tables.EPOCH
 _NS_PER_DAY = tables.NS_PER_DAY
-# the calendar lives in runload.tables; these names stay importable from here for the rules
-iso_week_label_no = tables.iso_week_label_no
-iso_week_labels = tables.iso_week_labels
-gap_intervals = tables.gap_intervals
-gaps_touch = tables.gaps_touch
-today_in = tables.today_in
-week_bounds = tables.week_bounds
-_daily_index = tables.daily_index
-weekly_frame = tables.weekly
 
 
 def _shoe_columns(shoes: pd.DataFrame) -> dict:
@@ -431,7 +422,7 @@ def build_context(
     :func:`tables.weekly` and :func:`tables.runs_frame` (tested) but are built
     with numpy, which keeps a 5-year analysis in milliseconds.
 
-    ``gaps`` are the user-declared gaps (see :func:`gap_intervals`): their days
+    ``gaps`` are the user-declared gaps (see :func:`runload.tables.gap_intervals`): their days
     stay in the tables as recorded but are *missing* to the rules.
 
     ``data_end`` is the last day the log is known to cover; default the local
@@ -440,9 +431,9 @@ def build_context(
     rest days (docs/method.md, "Conventions"). Pass ``data_end=as_of`` to say
     that the log is complete up to ``as_of`` (every day without a run was rest).
     """
-    gap_lo, gap_hi = gap_intervals(gaps)
+    gap_lo, gap_hi = tables.gap_intervals(gaps)
     tz = tables.check_timezone(tz)
-    as_of_d = pd.Timestamp(as_of).date() if as_of is not None else today_in(tz)
+    as_of_d = pd.Timestamp(as_of).date() if as_of is not None else tables.today_in(tz)
     as_of_no = (as_of_d - _EPOCH).days
     acts = activities if activities is not None else pd.DataFrame()
     keep = None

@@ -23,7 +23,7 @@ from runload.config import Config
 from runload.findings import Finding, new_finding
 from runload.measures.increase import guideline_text, increase_arrays, weekly_increase_table  # noqa: F401
 from runload.rules._text import dist_pair, message, pct_above, threshold_text
-from runload.rules.context import iso_week_label_no
+from runload.tables import iso_week_label_no
 from runload.rules.registry import rule, severity as severity_of
 
 SOURCE = "convention; Buist et al. 2008 RCT found following it did not reduce injuries"

@@ -12,7 +12,7 @@ from runload.findings import Finding, new_finding
 from runload.measures.monotony import monotony_of, monotony_table, monotony_table_from_matrix  # noqa: F401
 from runload.rules._text import dist_pair, message, num_above
 from runload.rules.registry import rule, severity as severity_of
-from runload.rules.context import iso_week_label_no
+from runload.tables import iso_week_label_no
 
 SOURCE = "Foster 1998"
 

@@ -22,7 +22,7 @@ from runload.findings import Finding, new_finding
 from runload.measures.rest import rest_days_table, run_streaks  # noqa: F401
 from runload.rules._text import message
 from runload.rules.registry import rule, severity as severity_of
-from runload.rules.context import iso_week_label_no
+from runload.tables import iso_week_label_no
 
 SOURCE = "convention; no running study tests a rest-day threshold (Meeusen et al. 2013 consensus gives no number)"
 

@@ -85,8 +85,8 @@ def _band_of_shown(d: int, m: int, edges) -> int:
 
 def window_gap(start_local: np.ndarray, cfg: Config, gap_lo: np.ndarray, gap_hi: np.ndarray) -> np.ndarray:
     """Bool per run: its window ``[start − w d, start)`` (local time) meets a declared gap day
-    (``gap_lo``/``gap_hi``: merged day-number intervals, see :func:`runload.rules.context.gap_intervals`)."""
-    from runload.rules.context import gaps_touch
+    (``gap_lo``/``gap_hi``: merged day-number intervals, see :func:`runload.tables.gap_intervals`)."""
+    from runload.tables import gaps_touch
 
     start_local = np.asarray(start_local, dtype=np.int64)
     if gap_lo.size == 0:
@@ -164,7 +164,7 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None, gaps=None) -> p
     log_start : date, optional
         First day of the log; earlier windows are ``insufficient_history``.
     gaps : optional
-        User-declared gaps (as :func:`runload.rules.context.gap_intervals` takes);
+        User-declared gaps (as :func:`runload.tables.gap_intervals` takes);
         runs whose window meets one are ``data_gap``.
 
     Returns
@@ -187,7 +187,7 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None, gaps=None) -> p
     log0 = pd.Timestamp(log_start).as_unit("ns").value if log_start is not None else None
     gap = None
     if gaps is not None:
-        from runload.rules.context import gap_intervals
+        from runload.tables import gap_intervals
 
         gap = window_gap(start_local, cfg, *gap_intervals(gaps))
     a = spike_arrays(t, d, start_local, cfg, log0, gap)
