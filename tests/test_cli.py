@@ -159,8 +159,8 @@ def test_unknown_time_zone_and_rule(tmp_path, season):
     assert "unknown time zone 'Mars/Base'" in result.output and "Usage:" in result.output
     assert not db.exists()
     invoke(db, "import", str(season / "2026-03-02.fit"), "--athlete", "kim")
-    result = invoke(db, "check", "--rule", "nonsense")
-    assert result.exit_code == EXIT_ERROR and "nonsense" in result.output
+    result = invoke(db, "check", "--rule", "nonsense")  # a bad option value too: the valid ids are listed
+    assert result.exit_code == EXIT_USAGE and "nonsense" in result.output and "weekly_increase" in result.output
 
 
 def test_shoes_workflow(tmp_path, season):

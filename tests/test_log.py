@@ -262,7 +262,7 @@ def test_bad_input_is_one_sentence_with_a_documented_code_and_changes_nothing(tm
         (("athletes", "rename", "kim", "lee"), EXIT_ERROR, "Error: the name 'lee' is taken by another athlete"),
         (("athletes", "rename", "zed", "max"), EXIT_ERROR, "Error: no athlete named 'zed'"),
         (("athletes", "remove", "zed", "--yes"), EXIT_ERROR, "Error: no athlete named 'zed'"),
-        (("athletes", "set-tz", "kim", "Mars/Base", "--yes"), EXIT_ERROR, "Error: unknown time zone 'Mars/Base'"),
+        (("athletes", "set-tz", "kim", "Mars/Base", "--yes"), EXIT_USAGE, "unknown time zone 'Mars/Base'"),
         (("imports", "undo", "99", "--yes"), EXIT_ERROR, "Error: no import with id 99 (import ids: 1, 2)"),
         (("activities", "delete", str(first)), EXIT_ERROR, "Error: nothing was changed: add --yes to delete"),
         (("athletes", "remove", "kim"), EXIT_ERROR, "Error: nothing was changed: add --yes to remove kim"),

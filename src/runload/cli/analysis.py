@@ -95,12 +95,25 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
         _worker_job.clear()
 
 
+def _known_rules(ctx, param, values):
+    """--rule values that name registered rules (a usage error, exit 2, otherwise)."""
+    if not values:
+        return values
+    from runload.errors import ConfigError
+    from runload.rules import check_rule_ids
+
+    try:
+        return tuple(check_rule_ids(values))
+    except ConfigError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
 @cli.command("check")
 @athlete_option
 @click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--rule", "rules", multiple=True, metavar="ID",
+@click.option("--rule", "rules", multiple=True, metavar="ID", callback=_known_rules,
               help="Only this rule (repeatable): weekly_increase, week_without_rest, run_streak, run_spike, acwr, "
                    "monotony or shoe_wear (an unknown id lists the registered ones).")
 @click.option("--since", type=DATE, metavar="DATE",

@@ -15,7 +15,7 @@ import sys
 import click
 
 from runload.cli.app import cli
-from runload.cli.common import athlete_option, load_config, open_store, pick_athletes, units_option
+from runload.cli.common import NAME, TIME_ZONE, athlete_option, load_config, open_store, pick_athletes, units_option
 from runload.errors import RunloadError
 from runload.models import SPORTS
 from runload.output import Column, plain_rows, render
@@ -445,8 +445,8 @@ def athletes_remove(ctx, name, yes):
 
 
 @athletes_group.command("set-tz")
-@click.argument("name")
-@click.argument("zone")
+@click.argument("name", type=NAME)
+@click.argument("zone", type=TIME_ZONE)
 @click.option("--yes", is_flag=True, help="Do it without asking.")
 @click.pass_context
 def athletes_set_tz(ctx, name, zone, yes):
