@@ -318,3 +318,16 @@ def test_miles_first_in_every_command(tmp_path, how):
     km_text = _cli(db, cfg, "check", "--as-of", "2024-01-17", "--units", "km", "--verbose").stdout
     assert not re.findall(r"\d+(?:\.\d+)?\s?mi\b(?! \()", re.sub(r"\d+(?:\.\d+)?\s?km \(\d+(?:\.\d+)?\s?mi\)", "",
                                                               km_text))
+
+
+def test_pace_in_weeks_and_activities_worked_out_by_hand(tmp_path):
+    # one 10 km run in 3,300 s: 5:30 min/km; 10 km = 6.21371 mi, 3,300 / 6.21371 = 531.1 s = 8:51 min/mi
+    db = _store(tmp_path, [("2026-03-02T07:00", 10)])
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("")
+    for units, pace in (("km", "5:30"), ("mi", "8:51")):
+        weeks = _cli(db, cfg, "weeks", "--as-of", "2026-03-08", "--units", units).stdout
+        (row,) = [line for line in weeks.splitlines() if line.startswith("2026-W10")]
+        assert pace in row.split(), (units, row)
+        acts = _cli(db, cfg, "activities", "--units", units).stdout
+        assert pace in acts.splitlines()[-1].split(), (units, acts)
