@@ -30,6 +30,9 @@ One Activity per ``<Activity>`` element:
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 
 from runload.errors import ImportFormatError
@@ -172,13 +175,15 @@ class _Activity:
         """``points``: text lists (time, hr, altitude, distance, cadence) and a GPS flag list."""
         if not points[0]:
             return
-        t = unix_us(points[0])
-        timed = ~np.isnan(t)
+        # heart rate and cadence as float32 (whole numbers as recorded) to keep long files small
+        self.add_columns((unix_us(points[0]), floats(points[1]).astype(np.float32), floats(points[2]),
+                          floats(points[3]), floats(points[4]).astype(np.float32), np.array(points[5], dtype=bool)))
+
+    def add_columns(self, cols) -> None:
+        """Converted trackpoints: t [µs], hr, altitude, distance, cadence, GPS flags (untimed ones dropped here)."""
+        timed = ~np.isnan(cols[0])
         if timed.all():
             timed = slice(None)
-        # heart rate and cadence as float32 (whole numbers as recorded) to keep long files small
-        cols = (t, floats(points[1]).astype(np.float32), floats(points[2]), floats(points[3]),
-                floats(points[4]).astype(np.float32), np.array(points[5], dtype=bool))
         cols = tuple(values[timed] for values in cols)
         if self.first_t_text is None and cols[0].size:
             self.first_t_text = _iso(cols[0][0])
@@ -261,7 +266,26 @@ def _texts(column: list) -> list:
     return ["".join(parts).strip() or None if parts is not None else None for parts in column]
 
 
-def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, bool]:
+def _scan(data: bytes, keep_points: bool = False, *, fast: bool = True) -> tuple[list[Activity], int, bool]:
+    """The fast path where the document fits it, else (or on any doubt) the general scanner."""
+    if fast and _xml.fast_eligible(data):
+        try:
+            spans = _xml.regions(data, b"Track")
+            if spans:
+                return _scan_spans(data, keep_points, spans)
+        except (_xml.Fallback, ImportFormatError):
+            pass  # the general scanner gives the answer, or the exact error
+    return _scan_spans(data, keep_points, None)
+
+
+def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], int, bool]:
+    """The general scanner; with ``spans`` (the content of every ``<Track>``), the fast path.
+
+    On the fast path the parser's handlers are off inside the spans, whose strict
+    trackpoints are read by :func:`_point_pattern` and handed on as if the scanner had
+    met them; :class:`~runload.importers._xml.Fallback` when the document turns
+    out not to fit.
+    """
     from .base import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
@@ -281,11 +305,20 @@ def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, 
     capturing = False
     starts = 0
     ordered = True
+    fast = spans is not None
+    tails: list[list[str]] = []  # text after each region up to the next tag (the general scanner's capture runs on)
+
+    def emit(columns, _final):
+        if columns is not None:
+            act.add_columns(columns)
+
+    chunker = _xml.Chunker(emit)
 
     def convert():
         act.add_points((_texts(c_time), _texts(c_hr), _texts(c_alt), _texts(c_dist), _texts(c_cad), c_gps))
         for column in points:
             column.clear()
+        chunker.flush(True)
 
     def close_lap():
         nonlocal lap
@@ -354,6 +387,8 @@ def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, 
             return
         if code == _TRACKPOINT:
             if parent == _TRACK:
+                if fast:  # a trackpoint outside every region: the document does not fit the fast path
+                    raise _xml.Fallback
                 if in_point and p_time is not None:
                     c_time.append(p_time), c_hr.append(p_hr), c_alt.append(p_alt), c_dist.append(p_dist)
                     c_cad.append(p_cad), c_gps.append(p_gps)
@@ -429,22 +464,110 @@ def _scan(data: bytes, keep_points: bool = False) -> tuple[list[Activity], int, 
             code = 0
         stack[depth] = code
 
+    def on_region(begin: int, end: int) -> None:
+        depth = starts - len(ends)  # of the <Track> just opened
+        if depth + _POINT_DEPTH > MAX_XML_DEPTH:
+            raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
+        live = stack[depth] == _TRACK and act is not None
+        for columns in _xml.point_rows(_point_pattern, _POINT_START, data, begin, end):
+            if live:
+                chunker.add(_columns(columns))
+
+    def after_region() -> None:
+        nonlocal capturing
+        tails.append([])
+        parser.CharacterDataHandler = tails[-1].append
+        capturing = True
+
     parser.StartElementHandler = start
     parser.EndElementHandler = ends.append
-    _xml.run(parser, data)
+    if fast:
+        _xml.run_regions(parser, data, spans, on_region, after_region)
+    else:
+        _xml.run(parser, data)
+    if fast and any(text.strip() for tail in tails for text in tail):
+        raise _xml.Fallback  # text that the general scanner would have added to a point's last value
     if act is not None:
         close_activity()
     return activities, skipped, ordered
 
 
-def read_tcx(data: bytes) -> list[Activity]:
-    """Read a TCX document's bytes. Raises ImportFormatError on malformed or empty files."""
+# ------------------------------------------------------------------ the fast path (see _xml's docstring)
+
+_P, _A = _xml.PREFIX, _xml.ATTRS
+_NUM = rb"\s*+(" + _xml.NUM + rb"|)\s*+"
+_OTHER = _xml.other_name(list(_CODES))
+_LEAF = _xml.leaf(_OTHER)
+_LEAVES = rb"\s*+(?:" + _LEAF + rb"\s*+)*"
+
+
+_CONT = b"<" + _P + _OTHER + _A + b">" + _LEAVES + rb"</[^<>]*+>"
+_RUN_CAD = b"<" + _P + b"RunCadence" + _A + b">" + _NUM + b"</" + _P + rb"RunCadence\s*+>\s*+"
+_RUN_CONT = b"<" + _P + _OTHER + _A + b">" + _LEAVES + _RUN_CAD + _LEAVES + rb"</[^<>]*+>"
+_OTHERS = rb"(?:(?:" + _LEAF + b"|" + _CONT + rb")\s*+)*"
+
+
+@functools.lru_cache(maxsize=16)
+def _point_pattern(prefix: bytes | None) -> re.Pattern:
+    """One strict trackpoint, its TCX elements under ``prefix`` (any prefix for None), extensions under any.
+
+    Groups: time, position, altitude, distance, heart rate, Cadence present, Cadence,
+    RunCadence in an extension element, RunCadence directly in Extensions, not strict.
+    """
+    p = _P if prefix is None else re.escape(prefix)
+
+    def el(name: bytes, inner: bytes, attrs_then: bytes = b">") -> bytes:
+        return b"<" + p + name + _A + attrs_then + inner + b"</" + p + name + rb"\s*+>\s*+"
+
+    lat_lon = el(b"LatitudeDegrees", rb"[^<]*+") + el(b"LongitudeDegrees", rb"[^<]*+")
+    return re.compile(
+        b"<" + p + b"Trackpoint" + _A + rb">\s*+"
+        + el(b"Time", rb"([^<&]*+)")
+        + b"(?:(<)" + p + b"Position" + _A + rb"(?:/>|>\s*+(?:" + lat_lon + b"|" + _LEAVES + b")</" + p
+        + rb"Position\s*+>)\s*+)?"
+        + b"(?:" + el(b"AltitudeMeters", _NUM) + b")?"
+        + b"(?:" + el(b"DistanceMeters", _NUM) + b")?"
+        + b"(?:" + el(b"HeartRateBpm", rb"\s*+" + el(b"Value", _NUM)) + b")?"
+        + b"(?:" + el(b"Cadence", _NUM, b"(>)") + b")?"
+        + rb"(?:" + _LEAF + rb"\s*+)*"
+        + b"(?:" + el(b"Extensions", rb"\s*+" + _OTHERS + b"(?:(?:" + _RUN_CONT + b"|" + _RUN_CAD + rb")\s*+"
+                      + _OTHERS + b")?") + b")?"
+        + rb"(?:" + _LEAF + rb"\s*+)*"
+        + b"</" + p + rb"Trackpoint\s*+>"
+        + _xml.NOT_STRICT
+    )
+
+
+_POINT_START = re.compile(b"<(" + _P + rb")Trackpoint[\s>]")
+#: Levels below <Track> that a strict point reaches (Trackpoint > Extensions > TPX > Speed).
+_POINT_DEPTH = 4
+
+
+def _columns(columns) -> tuple:
+    """Converted trackpoint columns (as :meth:`_Activity.add_points` converts texts) of strict-point captures."""
+    time, position, altitude, distance, hr, has_cadence, cadence, run_a, run_b, _ = columns
+    cad = _xml.num_column(cadence)
+    run = _xml.pick(run_a, run_b)
+    if any(run):
+        cad = np.where(_xml.present(has_cadence), cad, _xml.num_column(run))
+    return (unix_us(_xml.time_texts(time)), _xml.num_column(hr).astype(np.float32), _xml.num_column(altitude),
+            _xml.num_column(distance), cad.astype(np.float32), _xml.present(position))
+
+
+
+
+def read_tcx(data: bytes, fast: bool = True) -> list[Activity]:
+    """Read a TCX document's bytes. Raises ImportFormatError on malformed or empty files.
+
+    ``fast=False`` forces the general scanner (the fast path's oracle in the tests).
+    """
     from .base import check_xml
 
     check_xml(data)
-    activities, skipped, ordered = _scan(data)
+    general = {} if fast else {"fast": False}
+    activities, skipped, ordered = _scan(data, **general)
     if not ordered:  # trackpoints go back in time: read again keeping them all, to sum them in time order
-        activities, skipped, _ordered = _scan(data, keep_points=True)
+        activities, skipped, _ordered = _scan(data, keep_points=True, **general)
     if not activities:
         if skipped:
             raise ImportFormatError("TCX activity without any time (no lap start, Id or trackpoint time)")
