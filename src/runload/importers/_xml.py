@@ -267,8 +267,9 @@ PREFIX = rb"(?:[A-Za-z_][\w.\-]*+:)?"
 ATTRS = rb"""(?:\s++[A-Za-z_][\w.\-:]*+\s*+=\s*+(?:"[^"<]*+"|'[^'<]*+'))*+\s*+"""
 #: A number as both ``float`` and NumPy read it alike (whitespace around it is stripped by the pattern).
 NUM = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-#: The last alternative of a point pattern: any ``<`` or other text that does not start a strict point.
-NOT_STRICT = rb"|(<|[^\s<])"
+#: The last alternative of a point pattern: a ``<`` or other text that does not start a strict point,
+#: up to the next ``<`` (one row per odd tag, not one per byte).
+NOT_STRICT = rb"|(<[^<]*+|[^\s<][^<]*+)"
 
 
 class Fallback(Exception):
@@ -285,14 +286,28 @@ def leaf(name: bytes) -> bytes:
     return rb"<" + PREFIX + name + ATTRS + rb"(?:/>|>[^<]*+</[^<>]*+>)"
 
 
-def fast_eligible(data: bytes) -> bool:
-    """True when every ``<Name`` in ``data`` is a tag: no comment or CDATA (no ``<!`` at all), no
-    processing instruction but the XML declaration at the very start (attribute values cannot hold ``<``).
+def fast_eligible(data: bytes, name: bytes) -> bool:
+    """True when every ``name`` in ``data`` that looks like a tag is one: no comment, CDATA section or
+    processing instruction holds ``name`` (attribute values cannot hold ``<``).
 
+    A few markup spans (a creator's comment, a CDATA name) keep the fast path: the
+    points' regions never start or end inside them, and one inside a region is
+    not a strict point. More than 1,000 of them: the general path.
     """
     from .base import find_markup
 
-    return find_markup(data, b"<!") == -1 and find_markup(data, b"<?", 1) == -1
+    for opener, closer in ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>")):
+        start = find_markup(data, opener)
+        for _ in range(1000):
+            if start == -1:
+                break
+            end = data.find(closer, start + len(opener))
+            if end == -1 or data.find(name, start, end) != -1:
+                return False
+            start = find_markup(data, opener, end + len(closer))
+        else:
+            return False
+    return True
 
 
 def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
@@ -350,6 +365,10 @@ def point_rows(pattern_for, point_start, data: bytes, begin: int, end: int):
                 cut = m.start()
         first = point_start.search(data, begin, cut)
         prefix = first.group(1) if first is not None else None
+        if first is not None and not _strict_at(pattern_for(prefix), data, first.start()):
+            if not _strict_at(pattern_for(None), data, first.start()):
+                raise Fallback  # most such files have no strict point at all: no need to look at the rest
+            prefix = None
         columns = _columns(pattern_for(prefix), data, begin, cut)
         if columns and any(columns[-1]) and prefix is not None:
             columns = _columns(pattern_for(None), data, begin, cut)  # mixed prefixes
@@ -359,6 +378,11 @@ def point_rows(pattern_for, point_start, data: bytes, begin: int, end: int):
         if any(columns[-1]):
             raise Fallback
         yield columns
+
+
+def _strict_at(pattern, data: bytes, pos: int) -> bool:
+    m = pattern.match(data, pos)
+    return m is not None and m.lastindex != pattern.groups
 
 
 def _columns(pattern, data: bytes, begin: int, end: int) -> list:

@@ -30,7 +30,9 @@ compares them with gpxpy on real and generated files):
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 
 import numpy as np
 
@@ -117,7 +119,16 @@ class _Totals:
     def add(self, lat_s, lon_s, ele_s, t_s, hr_s, cad_s, final: bool) -> None:
         """One chunk of one segment's points (texts); ``final`` closes the segment."""
         if lat_s:
-            lat, lon, t = floats(lat_s), floats(lon_s), unix_us(t_s)
+            cols = (floats(lat_s), floats(lon_s), floats(ele_s), unix_us(t_s), floats(hr_s), floats(cad_s))
+            self.add_columns(cols, t_s, final)
+        elif final:
+            self._segment(None, final)
+
+    def add_columns(self, cols, t_s, final: bool) -> None:
+        """One chunk of one segment's converted points (lat, lon, ele, t [µs], hr, cad; None for none)
+        and their time texts (for the start as written)."""
+        if cols is not None:
+            lat, lon, ele, t, hr, cad = cols
             no_coordinates = np.isnan(lat) | np.isnan(lon)
             untimed = np.isnan(t) & ~no_coordinates
             self.no_coordinates += int(no_coordinates.sum())
@@ -127,7 +138,7 @@ class _Totals:
                 self.first_text = t_s[int(np.argmax(keep))]
             if keep.all():
                 keep = slice(None)
-            cols = [lat[keep], lon[keep], floats(ele_s)[keep], t[keep], floats(hr_s)[keep], floats(cad_s)[keep]]
+            cols = [lat[keep], lon[keep], ele[keep], t[keep], hr[keep], cad[keep]]
             self._segment(cols, final)
         elif final:
             self._segment(None, final)
@@ -199,8 +210,29 @@ def _texts(column: list) -> list:
     return ["".join(parts).strip() or None if parts is not None else None for parts in column]
 
 
-def _scan(data: bytes):
-    """One expat pass: file facts and the totals of the kept points."""
+def _scan(data: bytes, *, fast: bool = True):
+    """One expat pass: file facts and the totals of the kept points.
+
+    The fast path where the document fits it, else (or on any doubt) the general scanner.
+    """
+    if fast and _xml.fast_eligible(data, b'trkseg'):
+        try:
+            spans = _xml.regions(data, b"trkseg")
+            if spans:
+                return _scan_spans(data, spans)
+        except (_xml.Fallback, ImportFormatError):
+            pass  # the general scanner gives the answer, or the exact error
+    return _scan_spans(data, None)
+
+
+def _scan_spans(data: bytes, spans):
+    """The general scanner; with ``spans`` (the content of every ``<trkseg>``), the fast path.
+
+    On the fast path the parser's handlers are off inside the spans, whose strict
+    track points are read by :func:`_point_pattern` and handed on as if the
+    scanner had met them; :class:`~runload.importers._xml.Fallback` when the
+    document turns out not to fit.
+    """
     from .base import MAX_XML_DEPTH
 
     parser = _xml.make_parser()
@@ -221,8 +253,18 @@ def _scan(data: bytes):
     n_points = 0
     lat_append, lon_append, ele_append = c_lat.append, c_lon.append, c_ele.append
     time_append, hr_append, cad_append = c_time.append, c_hr.append, c_cad.append
+    fast = spans is not None
+    tails: list[list[str]] = []  # text after each region up to the next tag (the general scanner's capture runs on)
+
+    def emit(cols, final: bool):
+        totals.add_columns(cols[:6] if cols is not None else None, cols[6] if cols is not None else None, final)
+
+    chunker = _xml.Chunker(emit)
 
     def add(final: bool):
+        if fast:
+            chunker.flush(final)
+            return
         totals.add(c_lat, c_lon, _texts(c_ele), _texts(c_time), _texts(c_hr), _texts(c_cad), final=final)
         for column in columns:
             column.clear()
@@ -275,6 +317,8 @@ def _scan(data: bytes):
             return
         if code == _TRKPT:
             if parent == _TRKSEG and in_segment:
+                if fast:  # a track point outside every region: the document does not fit the fast path
+                    raise _xml.Fallback
                 if in_point:
                     lat_append(lat)
                     lon_append(lon)
@@ -342,9 +386,31 @@ def _scan(data: bytes):
             code = 0
         stack[depth] = code
 
+    def on_region(begin: int, end: int) -> None:
+        nonlocal n_points
+        depth = starts - len(ends)  # of the <trkseg> just opened
+        if depth + _POINT_DEPTH > MAX_XML_DEPTH:
+            raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
+        live = stack[depth] == _TRKSEG
+        for cols in _xml.point_rows(_point_pattern, _POINT_START, data, begin, end):
+            if live:
+                n_points += len(cols[0])
+                chunker.add(_columns(cols))
+
+    def after_region() -> None:
+        nonlocal capturing
+        tails.append([])
+        parser.CharacterDataHandler = tails[-1].append
+        capturing = True
+
     parser.StartElementHandler = start
     parser.EndElementHandler = ends.append
-    _xml.run(parser, data)
+    if fast:
+        _xml.run_regions(parser, data, spans, on_region, after_region)
+        if any(text.strip() for tail in tails for text in tail):
+            raise _xml.Fallback  # text that the general scanner would have added to a point's last value
+    else:
+        _xml.run(parser, data)
     close_segment()
     info["points"] = n_points
     info["type"] = (_text(names["type"]) or "")[:200] or None
@@ -352,12 +418,70 @@ def _scan(data: bytes):
     return info, totals
 
 
-def read_gpx(data: bytes) -> list[Activity]:
-    """Read a GPX document's bytes into one Activity (raises ImportFormatError with a one-line reason)."""
+# ------------------------------------------------------------------ the fast path (see _xml's docstring)
+
+_P, _A = _xml.PREFIX, _xml.ATTRS
+_NUM = rb"\s*+(" + _xml.NUM + rb"|)\s*+"
+_OTHER = _xml.other_name(["gpx", "metadata", "trk", "trkseg", "trkpt", "ele", "time", "hr", "cad", "rtept", "wpt"])
+_LEAF = _xml.leaf(_OTHER)
+_LEAVES = rb"\s*+(?:" + _LEAF + rb"\s*+)*"
+_CONT = b"<" + _P + _OTHER + _A + b">" + _LEAVES + rb"</[^<>]*+>"
+_HR_EL = b"<" + _P + b"hr" + _A + b">" + _NUM + b"</" + _P + rb"hr\s*+>"
+_CAD_EL = b"<" + _P + b"cad" + _A + b">" + _NUM + b"</" + _P + rb"cad\s*+>"
+# one extension element with at most one hr and one cad, in either order: the general scanner takes the first
+_HR_CONT = (b"<" + _P + _OTHER + _A + b">" + _LEAVES
+            + b"(?:" + _HR_EL + _LEAVES + b"(?:" + _CAD_EL + _LEAVES + b")?|" + _CAD_EL + _LEAVES + b"(?:" + _HR_EL + _LEAVES
+            + b")?)?" + rb"</[^<>]*+>")
+_OTHERS = rb"(?:(?:" + _LEAF + b"|" + _CONT + rb")\s*+)*"
+
+
+@functools.lru_cache(maxsize=16)
+def _point_pattern(prefix: bytes | None) -> re.Pattern:
+    """One strict track point, its GPX elements under ``prefix`` (any prefix for None), extensions under any.
+
+    Groups: lat, lon (lat first, "" or ''), lon, lat (lon first), ele, time, hr, cad (hr first),
+    cad, hr (cad first), not strict. ``ele`` and ``time`` may repeat (the last one counts, as
+    for the general scanner); ``hr`` and ``cad`` may not.
+    """
+    p = _P if prefix is None else re.escape(prefix)
+    value = b"""(?:"(""" + _xml.NUM + b""")"|'(""" + _xml.NUM + b""")')"""
+    lat, lon = rb"lat\s*+=\s*+" + value, rb"lon\s*+=\s*+" + value
+    child = (b"<" + p + b"ele" + _A + b">" + _NUM + b"</" + p + rb"ele\s*+>"
+             + b"|<" + p + b"time" + _A + rb">([^<&]*+)</" + p + rb"time\s*+>"
+             + b"|<" + p + b"extensions" + _A + rb">\s*+" + _OTHERS + b"(?:" + _HR_CONT + rb"\s*+" + _OTHERS
+             + b")?</" + p + rb"extensions\s*+>"
+             + b"|" + _LEAF)
+    return re.compile(
+        b"<" + p + rb"trkpt\s++(?:" + lat + rb"\s++" + lon + b"|" + lon + rb"\s++" + lat + rb")\s*+"
+        + rb"(?:/>|>\s*+(?:(?:" + child + rb")\s*+)*"
+        + b"</" + p + rb"trkpt\s*+>)"
+        + _xml.NOT_STRICT
+    )
+
+
+_POINT_START = re.compile(b"<(" + _P + rb")trkpt[\s>]")
+#: Levels below <trkseg> that a strict point reaches (trkpt > extensions > TrackPointExtension > hr).
+_POINT_DEPTH = 4
+
+
+def _columns(cols) -> tuple:
+    """Converted point columns (as :meth:`_Totals.add` converts texts) and the time texts, of strict-point captures."""
+    lat_a, lat_b, lon_a, lon_b, lon_c, lon_d, lat_c, lat_d, ele, time, hr_a, cad_a, cad_b, hr_b, _ = cols
+    num = _xml.num_column
+    texts = _xml.time_texts(time)
+    return (num(_xml.pick(lat_a, lat_b, lat_c, lat_d)), num(_xml.pick(lon_a, lon_b, lon_c, lon_d)), num(ele),
+            unix_us(texts), num(_xml.pick(hr_a, hr_b)), num(_xml.pick(cad_a, cad_b)), texts)
+
+
+def read_gpx(data: bytes, fast: bool = True) -> list[Activity]:
+    """Read a GPX document's bytes into one Activity (raises ImportFormatError with a one-line reason).
+
+    ``fast=False`` forces the general scanner (the fast path's oracle in the tests).
+    """
     from .base import check_xml
 
     check_xml(data)
-    info, totals = _scan(data)
+    info, totals = _scan(data, fast=fast)
     with_coordinates = totals.kept + totals.untimed
     if not info["points"]:
         what = " (a route)" if info["routes"] else " (waypoints only)" if info["waypoints"] else ""

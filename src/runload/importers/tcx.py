@@ -268,7 +268,7 @@ def _texts(column: list) -> list:
 
 def _scan(data: bytes, keep_points: bool = False, *, fast: bool = True) -> tuple[list[Activity], int, bool]:
     """The fast path where the document fits it, else (or on any doubt) the general scanner."""
-    if fast and _xml.fast_eligible(data):
+    if fast and _xml.fast_eligible(data, b'Track'):
         try:
             spans = _xml.regions(data, b"Track")
             if spans:
