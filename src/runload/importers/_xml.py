@@ -346,16 +346,17 @@ def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
                 pos = tag.end()
 
 
-def point_rows(pattern_for, point_start, data: bytes, begin: int, end: int):
+def point_rows(patterns_for, point_start, data: bytes, begin: int, end: int):
     """Columns (tuples of captures) of the strict points in ``data[begin:end]``, a few MB at a time.
 
-    ``pattern_for(prefix)`` is the point pattern with the reader's own elements
-    under that literal prefix (``b""`` for none), or under any prefix for None:
-    a literal prefix halves the matching time, and a file uses one prefix for
-    them (``point_start`` finds it, group 1). Slices are cut where a point
-    starts (inside a strict region every such start is a tag). Raises
-    :class:`Fallback` when anything in the region is not a strict point (the
-    pattern's last group caught it).
+    ``patterns_for(prefix)`` are point patterns (the same groups) with the
+    reader's own elements under that literal prefix (``b""`` for none), or
+    under any prefix for None, tried in turn: the first is the common shape
+    only, the next any strict shape. A literal prefix halves the matching time,
+    and a file uses one prefix for them (``point_start`` finds it, group 1).
+    Slices are cut where a point starts (inside a strict region every such
+    start is a tag). Raises :class:`Fallback` when anything in the region is
+    not a strict point (the pattern's last group caught it).
     """
     while begin < end:
         cut = end
@@ -364,20 +365,19 @@ def point_rows(pattern_for, point_start, data: bytes, begin: int, end: int):
             if m is not None:
                 cut = m.start()
         first = point_start.search(data, begin, cut)
-        prefix = first.group(1) if first is not None else None
-        if first is not None and not _strict_at(pattern_for(prefix), data, first.start()):
-            if not _strict_at(pattern_for(None), data, first.start()):
-                raise Fallback  # most such files have no strict point at all: no need to look at the rest
-            prefix = None
-        columns = _columns(pattern_for(prefix), data, begin, cut)
-        if columns and any(columns[-1]) and prefix is not None:
-            columns = _columns(pattern_for(None), data, begin, cut)  # mixed prefixes
-        begin = cut
-        if not columns:
-            continue
-        if any(columns[-1]):
+        patterns = patterns_for(first.group(1)) if first is not None else ()
+        patterns = [p for p in patterns if _strict_at(p, data, first.start())] + list(patterns_for(None))[-1:]
+        if first is not None and len(patterns) == 1 and not _strict_at(patterns[0], data, first.start()):
+            raise Fallback  # most such files have no strict point at all: no need to look at the rest
+        for pattern in patterns:
+            columns = _columns(pattern, data, begin, cut)
+            if not columns or not any(columns[-1]):
+                break
+        else:
             raise Fallback
-        yield columns
+        begin = cut
+        if columns:
+            yield columns
 
 
 def _strict_at(pattern, data: bytes, pos: int) -> bool:

@@ -392,7 +392,7 @@ def _scan_spans(data: bytes, spans):
         if depth + _POINT_DEPTH > MAX_XML_DEPTH:
             raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
         live = stack[depth] == _TRKSEG
-        for cols in _xml.point_rows(_point_pattern, _POINT_START, data, begin, end):
+        for cols in _xml.point_rows(_point_patterns, _POINT_START, data, begin, end):
             if live:
                 n_points += len(cols[0])
                 chunker.add(_columns(cols))
@@ -433,6 +433,28 @@ _HR_CONT = (b"<" + _P + _OTHER + _A + b">" + _LEAVES
             + b"(?:" + _HR_EL + _LEAVES + b"(?:" + _CAD_EL + _LEAVES + b")?|" + _CAD_EL + _LEAVES + b"(?:" + _HR_EL + _LEAVES
             + b")?)?" + rb"</[^<>]*+>")
 _OTHERS = rb"(?:(?:" + _LEAF + b"|" + _CONT + rb")\s*+)*"
+
+
+@functools.lru_cache(maxsize=16)
+def _point_patterns(prefix: bytes | None) -> tuple[re.Pattern, ...]:
+    """The common shape under a literal ``prefix`` first (a quarter of the time of :func:`_point_pattern`
+    on generated runs: 1.4 ms against 5.7 for 2,700 points), then any strict shape."""
+    if prefix is None:
+        return (_point_pattern(None),)
+    p = re.escape(prefix)
+    ext = _P + b"TrackPointExtension"
+    common = re.compile(
+        b"<" + p + rb"trkpt\s++lat=\"(" + _xml.NUM + rb")\"()\s++lon=\"(" + _xml.NUM + rb")\"()()()()()\s*+>\s*+"
+        + b"(?:<" + p + b"ele>" + _NUM + b"</" + p + rb"ele>\s*+)?"
+        + b"(?:<" + p + rb"time>([^<&]*+)</" + p + rb"time>\s*+)?"
+        + b"(?:<" + p + rb"extensions>\s*+<" + ext + rb">\s*+"
+        + b"(?:<" + _P + b"hr>" + _NUM + b"</" + _P + rb"hr>\s*+)?"
+        + b"(?:<" + _P + b"cad>" + _NUM + b"</" + _P + rb"cad>\s*+)?()()"
+        + b"</" + ext + rb">\s*+</" + p + rb"extensions>\s*+)?"
+        + b"</" + p + rb"trkpt>"
+        + _xml.NOT_STRICT
+    )
+    return common, _point_pattern(prefix)
 
 
 @functools.lru_cache(maxsize=16)

@@ -469,7 +469,7 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
         if depth + _POINT_DEPTH > MAX_XML_DEPTH:
             raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
         live = stack[depth] == _TRACK and act is not None
-        for columns in _xml.point_rows(_point_pattern, _POINT_START, data, begin, end):
+        for columns in _xml.point_rows(lambda prefix: (_point_pattern(prefix),), _POINT_START, data, begin, end):
             if live:
                 chunker.add(_columns(columns))
 
