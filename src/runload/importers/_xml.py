@@ -260,7 +260,7 @@ class HeartRate:
 # See "The fast path" in this module's docstring for the design and its numbers.
 
 #: Bytes of a region matched by one ``findall`` [bytes] (bounds the rows held at once).
-SLICE_BYTES = 2 * 1024 * 1024
+SLICE_BYTES = 1024 * 1024
 #: An optional namespace prefix of a tag (the readers match local names, whatever the prefix).
 PREFIX = rb"(?:[A-Za-z_][\w.\-]*+:)?"
 #: Attributes of a tag whose attributes are not read.
