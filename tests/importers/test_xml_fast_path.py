@@ -79,14 +79,16 @@ def tcx_point(s: float, d: float | None = None, *, hr: int | None = 140, alt: fl
     return "".join(parts)
 
 
-def tcx_doc(laps: list[list[str]], *, sport: str = "Running", p: str = "", head: str = "", activities: int = 1) -> bytes:
+def tcx_doc(laps: list[list[str]], *, sport: str = "Running", p: str = "", head: str = "",
+            activities: int = 1) -> bytes:
     ns = f' xmlns:{p[:-1]}="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"' if p else ""
     body = []
     for a in range(activities):
         body.append(f'<{p}Activity Sport="{sport}"><{p}Id>{_t(a * 9000)}</{p}Id>\n')
         for i, points in enumerate(laps):
             body.append(f'<{p}Lap StartTime="{_t(a * 9000 + i * 300)}"><{p}TotalTimeSeconds>300</{p}TotalTimeSeconds>'
-                        f"<{p}DistanceMeters>1000</{p}DistanceMeters><{p}Track>\n{''.join(points)}</{p}Track></{p}Lap>\n")
+                        f"<{p}DistanceMeters>1000</{p}DistanceMeters>"
+                        f"<{p}Track>\n{''.join(points)}</{p}Track></{p}Lap>\n")
         body.append(f"<{p}Creator><{p}Name>Watch</{p}Name></{p}Creator></{p}Activity>\n")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + head
@@ -205,7 +207,8 @@ ADVERSARIAL_TCX = {
         b"<Track>\n", b"<Track>\n<!-- <Trackpoint><Time>2030-01-01T00:00:00Z</Time></Trackpoint> -->", 1),
     "comment naming Track outside the points": lambda: tcx_doc(_laps(), head="<!-- a <Track> -->\n"),
     "comment and instruction outside the points": lambda: tcx_doc(_laps(), head="<!-- by hand -->\n<?pi x?>\n"),
-    "CDATA time": lambda: tcx_doc(_laps()).replace(b"<Time>2026-03-02T06:00:05Z", b"<Time><![CDATA[2026-03-02T06:00:05Z]]>"),
+    "CDATA time": lambda: tcx_doc(_laps()).replace(
+        b"<Time>2026-03-02T06:00:05Z", b"<Time><![CDATA[2026-03-02T06:00:05Z]]>"),
     "character reference in a value": lambda: tcx_doc(_laps()).replace(b"<Value>145<", b"<Value>1&#52;5<", 1),
     "entity reference in a time": lambda: tcx_doc(_laps()).replace(b"Z</Time>", b"&amp;</Time>", 1),
     "unknown element inside a point": lambda: tcx_doc(_laps()).replace(
@@ -217,7 +220,8 @@ ADVERSARIAL_TCX = {
         b'<Time xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">2026-03-02T06:00:01Z</Time>'),
     "out-of-order times": lambda: tcx_doc([[tcx_point(s) for s in (0, 20, 10, 30, 25, 40)], [tcx_point(50)]]),
     "multi-activity": lambda: tcx_doc(_laps(2, 10), activities=3),
-    "trackpoint directly in a lap": lambda: tcx_doc(_laps()).replace(b"<Track>", tcx_point(99).encode() + b"<Track>", 1),
+    "trackpoint directly in a lap": lambda: tcx_doc(_laps()).replace(
+        b"<Track>", tcx_point(99).encode() + b"<Track>", 1),
     "track directly in an activity": lambda: tcx_doc(_laps()).replace(
         b"<Creator>", b"<Track>" + tcx_point(500).encode() + b"</Track><Creator>", 1),
     "text after a track": lambda: tcx_doc(_laps()).replace(b"</Track></Lap>", b"</Track>junk</Lap>", 1),
@@ -230,8 +234,10 @@ ADVERSARIAL_TCX = {
     "offset and odd times": lambda: tcx_doc(_laps()).replace(b"06:00:02Z", b"08:00:02+02:00").replace(
         b"06:00:04Z", b"2026-02-30T06:00:04Z").replace(b"06:00:06Z", b" 06:00:06.25Z "),
     "non-ASCII in a time": lambda: tcx_doc(_laps()).replace(b"06:00:04Z", "06:00:04\u00a0Z".encode()),
-    "numbers in other spellings": lambda: tcx_doc(_laps()).replace(b"<AltitudeMeters>30.0", b"<AltitudeMeters> +3e1 ").replace(
-        b"<AltitudeMeters>30.3", b"<AltitudeMeters>.5").replace(b"<AltitudeMeters>31.2", b"<AltitudeMeters>-1e999").replace(
+    "numbers in other spellings": lambda: tcx_doc(_laps()).replace(
+        b"<AltitudeMeters>30.0", b"<AltitudeMeters> +3e1 ").replace(
+        b"<AltitudeMeters>30.3", b"<AltitudeMeters>.5").replace(
+        b"<AltitudeMeters>31.2", b"<AltitudeMeters>-1e999").replace(
         b"<DistanceMeters>6.20", b"<DistanceMeters>\n6.\n"),
     "odd numbers": lambda: tcx_doc(_laps()).replace(b"<AltitudeMeters>30.6", b"<AltitudeMeters>1_0").replace(
         b"<AltitudeMeters>30.9", b"<AltitudeMeters>nan").replace(b"<Value>14", b"<Value>0x14", 1),
@@ -276,7 +282,8 @@ def test_tcx_adversarial_documents_read_the_same(case):
 @pytest.mark.parametrize("case", [
     "comment and instruction outside the points", "prefixed elements", "mixed prefixes", "out-of-order times",
     "multi-activity", "track directly in an activity", "whitespace after a track", "empty time",
-    "offset and odd times", "numbers in other spellings", "cadence and run cadence", "trackpoint directly in a lap", "no GPS, no heart rate, sensor state",
+    "offset and odd times", "numbers in other spellings", "cadence and run cadence", "trackpoint directly in a lap",
+    "no GPS, no heart rate, sensor state",
     "self-closing and attributed elements", "empty track", "no lap, no id", "undeclared sport",
 ])
 def test_tcx_shapes_meant_for_the_fast_path_take_it(case):
@@ -284,7 +291,8 @@ def test_tcx_shapes_meant_for_the_fast_path_take_it(case):
 
 
 @pytest.mark.parametrize("case", [
-    "comment with a fake trackpoint in a track", "comment naming Track outside the points", "CDATA time", "character reference in a value",
+    "comment with a fake trackpoint in a track", "comment naming Track outside the points", "CDATA time",
+    "character reference in a value",
     "unknown element inside a point", "deep unknown extension", "odd numbers", "text after a track",
     "text between points", "two times in a point", "point without time", "non-ASCII in a time", "two run cadences",
     "truncated in the points", "truncated after a track opens", "unbound prefix in a point",
@@ -313,8 +321,10 @@ def test_the_nesting_limit_refuses_the_same_files():
 ADVERSARIAL_GPX = {
     "comment with a fake point in a segment": lambda: gpx_doc(_segments()).replace(
         b"<trkseg>\n", b"<trkseg>\n<!-- <trkpt lat=\"1\" lon=\"2\"><time>2030-01-01T00:00:00Z</time></trkpt> -->", 1),
-    "CDATA name": lambda: gpx_doc(_segments()).replace(b"<name>Morning run</name>", b"<name><![CDATA[Run & fun]]></name>"),
-    "CDATA naming trkseg": lambda: gpx_doc(_segments()).replace(b"<name>Morning run</name>", b"<name><![CDATA[<trkseg>]]></name>"),
+    "CDATA name": lambda: gpx_doc(_segments()).replace(
+        b"<name>Morning run</name>", b"<name><![CDATA[Run & fun]]></name>"),
+    "CDATA naming trkseg": lambda: gpx_doc(_segments()).replace(
+        b"<name>Morning run</name>", b"<name><![CDATA[<trkseg>]]></name>"),
     "character reference in a value": lambda: gpx_doc(_segments()).replace(b"<gpxtpx:hr>143", b"<gpxtpx:hr>1&#52;3", 1),
     "lon before lat, single quotes": lambda: gpx_doc(_segments(attrs="lon='{lon}'  lat=\"{lat}\"")),
     "extra attribute": lambda: gpx_doc(_segments(attrs='lat="{lat}" lon="{lon}" x="1"')),
@@ -322,7 +332,8 @@ ADVERSARIAL_GPX = {
     "no time in some points": lambda: gpx_doc([[gpx_point(i, time=i % 3 != 0) for i in range(30)]]),
     "no time at all": lambda: gpx_doc(_segments(time=False)),
     "repeated ele, last one empty": lambda: gpx_doc(_segments(ele="<ele>{e}</ele><ele></ele>")),
-    "repeated ele and time": lambda: gpx_doc(_segments(ele="<ele>1</ele><time>2020-01-01T00:00:00Z</time><ele>{e}</ele>")),
+    "repeated ele and time": lambda: gpx_doc(_segments(
+        ele="<ele>1</ele><time>2020-01-01T00:00:00Z</time><ele>{e}</ele>")),
     "two hr in one extension": lambda: gpx_doc(_segments(
         ext="<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>{hr}</gpxtpx:hr><gpxtpx:hr>99</gpxtpx:hr>"
             "</gpxtpx:TrackPointExtension></extensions>")),
