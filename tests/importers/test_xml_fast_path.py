@@ -45,7 +45,7 @@ def _takes_fast_path(read, data: bytes) -> bool:
     if not _xml.fast_eligible(data, name):
         return False
     try:
-        spans = _xml.regions(data, name)
+        spans = list(_xml.regions(data, name))
         if not spans:
             return False
         if read is tcx.read_tcx:
@@ -262,6 +262,7 @@ ADVERSARIAL_TCX = {
         b"<Position><LatitudeDegrees>52.500</LatitudeDegrees><LongitudeDegrees>13.300</LongitudeDegrees></Position>",
         b"<Position/>", 1).replace(b"</HeartRateBpm>", b"</HeartRateBpm><Speed/><Note a='1'>x</Note>", 2),
     "empty track": lambda: tcx_doc([[], *_laps(1)]),
+    "many empty tracks": lambda: tcx_doc(_laps(2)).replace(b"<Track>\n", b"<Track></Track>" * 5000 + b"<Track>\n", 1),
     "no lap, no id": lambda: tcx_doc(_laps()).replace(b"<Id>2026-03-02T06:00:00Z</Id>", b"").replace(
         b' StartTime="2026-03-02T06:00:00Z"', b""),
     "undeclared sport": lambda: tcx_doc(_laps(), sport=""),
@@ -284,7 +285,7 @@ def test_tcx_adversarial_documents_read_the_same(case):
     "multi-activity", "track directly in an activity", "whitespace after a track", "empty time",
     "offset and odd times", "numbers in other spellings", "cadence and run cadence", "trackpoint directly in a lap",
     "no GPS, no heart rate, sensor state",
-    "self-closing and attributed elements", "empty track", "no lap, no id", "undeclared sport",
+    "self-closing and attributed elements", "empty track", "many empty tracks", "no lap, no id", "undeclared sport",
 ])
 def test_tcx_shapes_meant_for_the_fast_path_take_it(case):
     assert _takes_fast_path(tcx.read_tcx, ADVERSARIAL_TCX[case]())

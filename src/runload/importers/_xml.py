@@ -364,8 +364,9 @@ def fast_eligible(data: bytes, name: bytes) -> bool:
     return True
 
 
-def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
-    """``(begin, end)`` byte spans of the content of every ``<name>`` element (any prefix, not empty ones).
+def regions(data: bytes, name: bytes):
+    """``(begin, end)`` byte spans of the content of every ``<name>`` element (any prefix, not empty ones),
+    one at a time (a file of a million empty tracks must not become a list of a million spans).
 
     Found from the name itself (a literal the ``re`` module searches fast), then
     checked backwards for ``<``/``</`` and a prefix: a pattern that starts with
@@ -374,7 +375,6 @@ def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
     candidate = re.compile(re.escape(name) + rb"(?=[\s/>])")
     opener = re.compile(rb"<" + PREFIX + name + ATTRS + rb">")
     closer = re.compile(rb"</" + PREFIX + name + rb"\s*+>")
-    spans = []
     begin = None
     pos = 0
     while True:
@@ -382,7 +382,7 @@ def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
         if m is None:
             if begin is not None:
                 raise Fallback  # truncated: the general scanner reports it
-            return spans
+            return
         pos = m.end()
         lt = data.rfind(b"<", max(0, m.start() - 256), m.start())
         if lt == -1:
@@ -395,7 +395,7 @@ def regions(data: bytes, name: bytes) -> list[tuple[int, int]]:
         else:
             tag = closer.match(data, lt)
             if tag is not None and tag.end() > m.start():
-                spans.append((begin, lt))
+                yield begin, lt
                 begin = None
                 pos = tag.end()
 
@@ -444,36 +444,50 @@ def _columns(pattern, data: bytes, begin: int, end: int) -> list:
     return list(zip(*rows)) if rows else []
 
 
-def run_regions(parser, data: bytes, spans: list[tuple[int, int]], on_region, after_region) -> None:
+def run_regions(parser, data: bytes, spans, on_region, after_region) -> None:
     """Feed ``data`` to ``parser`` with its handlers on outside ``spans`` and off inside them.
 
     ``on_region(begin, end)`` runs once the parser has seen the region's opening
     tag, ``after_region()`` once its content has been parsed (the handlers are
-    back). The whole document still goes through the parser, so well-formedness
-    is proved at C speed exactly as by :func:`run`.
+    back, and the text that follows up to the next tag is being collected: the
+    caller marks its capture as running, so that its start handler ends it).
+    That text must be blank: the general scanner would have added it to the
+    last point's last value (:class:`Fallback` otherwise). The whole document
+    still goes through the parser, so well-formedness is proved at C speed
+    exactly as by :func:`run`.
     """
     from .base import MAX_XML_DEPTH
 
     view = memoryview(data)
     handlers = parser.StartElementHandler, parser.EndElementHandler
+    tail: list[str] = []
     try:
         pos = 0
         for begin, end in spans:
             _feed(parser, view, pos, begin)
+            _check_tail(tail)
             on_region(begin, end)
             parser.StartElementHandler = parser.EndElementHandler = parser.CharacterDataHandler = None
             _feed(parser, view, begin, end)
             parser.StartElementHandler, parser.EndElementHandler = handlers
+            parser.CharacterDataHandler = tail.append
             after_region()
             pos = end
         _feed(parser, view, pos, len(view))
         parser.Parse(b"", True)
+        _check_tail(tail)
     except expat.ExpatError as exc:
         raise ImportFormatError(expat_reason(exc)) from None
     except TooDeep:
         raise ImportFormatError(f"XML nested more than {MAX_XML_DEPTH} levels deep: not an activity file") from None
     finally:
         view.release()
+
+
+def _check_tail(tail: list[str]) -> None:
+    if any(text.strip() for text in tail):
+        raise Fallback
+    tail.clear()
 
 
 def _feed(parser, view: memoryview, begin: int, end: int) -> None:

@@ -32,6 +32,7 @@ compares them with gpxpy on real and generated files):
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 
@@ -219,8 +220,9 @@ def _scan(data: bytes, *, fast: bool = True):
     if fast and _xml.fast_eligible(data, b'trkseg'):
         try:
             spans = _xml.regions(data, b"trkseg")
-            if spans:
-                return _scan_spans(data, spans)
+            first = next(spans, None)
+            if first is not None:
+                return _scan_spans(data, itertools.chain((first,), spans))
         except (_xml.Fallback, ImportFormatError):
             pass  # the general scanner gives the answer, or the exact error
     return _scan_spans(data, None)
@@ -255,7 +257,6 @@ def _scan_spans(data: bytes, spans):
     lat_append, lon_append, ele_append = c_lat.append, c_lon.append, c_ele.append
     time_append, hr_append, cad_append = c_time.append, c_hr.append, c_cad.append
     fast = spans is not None
-    tails: list[list[str]] = []  # text after each region up to the next tag (the general scanner's capture runs on)
 
     def emit(cols, final: bool):
         totals.add_columns(cols[:6] if cols is not None else None, cols[6] if cols is not None else None, final)
@@ -400,16 +401,12 @@ def _scan_spans(data: bytes, spans):
 
     def after_region() -> None:
         nonlocal capturing
-        tails.append([])
-        parser.CharacterDataHandler = tails[-1].append
         capturing = True
 
     parser.StartElementHandler = start
     parser.EndElementHandler = ends.append
     if fast:
         _xml.run_regions(parser, data, spans, on_region, after_region)
-        if any(text.strip() for tail in tails for text in tail):
-            raise _xml.Fallback  # text that the general scanner would have added to a point's last value
     else:
         _xml.run(parser, data)
     close_segment()

@@ -32,6 +32,7 @@ One Activity per ``<Activity>`` element:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -272,8 +273,9 @@ def _scan(data: bytes, keep_points: bool = False, *, fast: bool = True) -> tuple
     if fast and _xml.fast_eligible(data, b'Track'):
         try:
             spans = _xml.regions(data, b"Track")
-            if spans:
-                return _scan_spans(data, keep_points, spans)
+            first = next(spans, None)
+            if first is not None:
+                return _scan_spans(data, keep_points, itertools.chain((first,), spans))
         except (_xml.Fallback, ImportFormatError):
             pass  # the general scanner gives the answer, or the exact error
     return _scan_spans(data, keep_points, None)
@@ -307,7 +309,6 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
     starts = 0
     ordered = True
     fast = spans is not None
-    tails: list[list[str]] = []  # text after each region up to the next tag (the general scanner's capture runs on)
 
     def emit(columns, _final):
         if columns is not None:
@@ -476,8 +477,6 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
 
     def after_region() -> None:
         nonlocal capturing
-        tails.append([])
-        parser.CharacterDataHandler = tails[-1].append
         capturing = True
 
     parser.StartElementHandler = start
@@ -486,8 +485,6 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
         _xml.run_regions(parser, data, spans, on_region, after_region)
     else:
         _xml.run(parser, data)
-    if fast and any(text.strip() for tail in tails for text in tail):
-        raise _xml.Fallback  # text that the general scanner would have added to a point's last value
     if act is not None:
         close_activity()
     return activities, skipped, ordered
