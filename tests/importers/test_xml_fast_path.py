@@ -262,6 +262,10 @@ ADVERSARIAL_TCX = {
         b"<Position><LatitudeDegrees>52.500</LatitudeDegrees><LongitudeDegrees>13.300</LongitudeDegrees></Position>",
         b"<Position/>", 1).replace(b"</HeartRateBpm>", b"</HeartRateBpm><Speed/><Note a='1'>x</Note>", 2),
     "empty track": lambda: tcx_doc([[], *_laps(1)]),
+    "one point of another strict shape late": lambda: tcx_doc([[tcx_point(i) for i in range(30)] + [tcx_point(
+        30, ext="<Extensions><RunCadence>77</RunCadence></Extensions>")]]),
+    "an odd point late": lambda: tcx_doc([[tcx_point(i) for i in range(30)] + [tcx_point(30, ext="<Foo><A/><B/></Foo>")]]),
+    "text before the last point": lambda: tcx_doc([[tcx_point(i) for i in range(30)] + ["junk" + tcx_point(30)]]),
     "many empty tracks": lambda: tcx_doc(_laps(2)).replace(b"<Track>\n", b"<Track></Track>" * 5000 + b"<Track>\n", 1),
     "no lap, no id": lambda: tcx_doc(_laps()).replace(b"<Id>2026-03-02T06:00:00Z</Id>", b"").replace(
         b' StartTime="2026-03-02T06:00:00Z"', b""),
@@ -285,7 +289,8 @@ def test_tcx_adversarial_documents_read_the_same(case):
     "multi-activity", "track directly in an activity", "whitespace after a track", "empty time",
     "offset and odd times", "numbers in other spellings", "cadence and run cadence", "trackpoint directly in a lap",
     "no GPS, no heart rate, sensor state",
-    "self-closing and attributed elements", "empty track", "many empty tracks", "no lap, no id", "undeclared sport",
+    "self-closing and attributed elements", "empty track", "many empty tracks", "no lap, no id",
+    "one point of another strict shape late", "undeclared sport",
 ])
 def test_tcx_shapes_meant_for_the_fast_path_take_it(case):
     assert _takes_fast_path(tcx.read_tcx, ADVERSARIAL_TCX[case]())
@@ -295,6 +300,7 @@ def test_tcx_shapes_meant_for_the_fast_path_take_it(case):
     "comment with a fake trackpoint in a track", "comment naming Track outside the points", "CDATA time",
     "character reference in a value",
     "unknown element inside a point", "deep unknown extension", "odd numbers", "text after a track",
+    "an odd point late", "text before the last point",
     "text between points", "two times in a point", "point without time", "non-ASCII in a time", "two run cadences",
     "truncated in the points", "truncated after a track opens", "unbound prefix in a point",
     "processing instruction in a track",
@@ -353,6 +359,9 @@ ADVERSARIAL_GPX = {
     "text after a segment": lambda: gpx_doc(_segments()).replace(b"</trkseg>\n", b"</trkseg>x\n", 1),
     "odd numbers": lambda: gpx_doc(_segments(ele="<ele> +{e} </ele>")).replace(b"<gpxtpx:hr>14", b"<gpxtpx:hr>1e1", 3),
     "out-of-order times": lambda: gpx_doc([[gpx_point(i) for i in (0, 5, 3, 9, 1, 12)]]),
+    "one point of another strict shape late": lambda: gpx_doc([[gpx_point(i) for i in range(30)] + [gpx_point(
+        30, ele="<sat>7</sat><ele>{e}</ele>")]]),
+    "an odd point late": lambda: gpx_doc([[gpx_point(i) for i in range(30)] + [gpx_point(30, ext="<hr>1</hr>")]]),
     "truncated": lambda: gpx_doc(_segments())[:2000],
     "unbound prefix in a point": lambda: gpx_doc(_segments()).replace(b"gpxtpx:hr>", b"zz:hr>", 2),
 }
@@ -367,7 +376,7 @@ def test_gpx_adversarial_documents_read_the_same(case):
     "CDATA name", "lon before lat, single quotes", "no time in some points", "no time at all",
     "repeated ele, last one empty", "repeated ele and time", "cad before hr, other leaves", "GPX 1.0 speed and course",
     "self-closing points", "segment outside a track", "points in a track without segment", "empty segment",
-    "odd numbers", "out-of-order times",
+    "odd numbers", "out-of-order times", "one point of another strict shape late",
 ])
 def test_gpx_shapes_meant_for_the_fast_path_take_it(case):
     assert _takes_fast_path(gpx.read_gpx, ADVERSARIAL_GPX[case]())
@@ -376,7 +385,7 @@ def test_gpx_shapes_meant_for_the_fast_path_take_it(case):
 @pytest.mark.parametrize("case", [
     "comment with a fake point in a segment", "CDATA naming trkseg", "character reference in a value",
     "extra attribute", "blank coordinate", "two hr in one extension", "hr directly under the point",
-    "route point in a segment", "text after a segment", "truncated", "unbound prefix in a point",
+    "route point in a segment", "text after a segment", "truncated", "unbound prefix in a point", "an odd point late",
 ])
 def test_gpx_shapes_the_fast_path_leaves_to_the_general_scanner(case):
     assert not _takes_fast_path(gpx.read_gpx, ADVERSARIAL_GPX[case]())

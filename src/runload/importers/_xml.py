@@ -423,15 +423,35 @@ def point_rows(patterns_for, point_start, data: bytes, begin: int, end: int):
         patterns = [p for p in patterns if _strict_at(p, data, first.start())] + list(patterns_for(None))[-1:]
         if first is not None and len(patterns) == 1 and not _strict_at(patterns[0], data, first.start()):
             raise Fallback  # most such files have no strict point at all: no need to look at the rest
-        for pattern in patterns:
-            columns = _columns(pattern, data, begin, cut)
+        while True:
+            columns = _columns(patterns[0], data, begin, cut)
             if not columns or not any(columns[-1]):
                 break
-        else:
-            raise Fallback
+            patterns = _patterns_after(patterns, columns[-1], point_start, data, begin, cut)
         begin = cut
         if columns:
             yield columns
+
+
+def _patterns_after(patterns: list, not_strict: tuple, point_start, data: bytes, begin: int, end: int) -> list:
+    """The patterns after ``patterns[0]`` that take the first point it did not take; :class:`Fallback` for none.
+
+    The rows before the first one it did not take are whole points, one per
+    point start: so that point is the k-th point start, and only it is tried
+    (a file whose last point is odd must not be matched three times over).
+    Anything else it did not take lies between points, where no pattern takes
+    anything.
+    """
+    k = next(n for n, text in enumerate(not_strict) if text)
+    for n, m in enumerate(point_start.finditer(data, begin, end)):
+        if n == k:
+            if not data.startswith(not_strict[k], m.start()):
+                break  # the odd text is not this point: it lies between points
+            later = [p for p in patterns[1:] if _strict_at(p, data, m.start())]
+            if later:
+                return later
+            break
+    raise Fallback
 
 
 def _strict_at(pattern, data: bytes, pos: int) -> bool:
