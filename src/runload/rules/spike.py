@@ -22,14 +22,17 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, Severity, new_finding
 from runload.rules.registry import rule, severity as severity_of
 from runload.rules._text import dist, dist_pair, message, num_above
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE = "Frandsen et al. 2025"
 BANDS = ("reference", "small", "moderate", "large")
@@ -175,6 +178,8 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None, gaps=None) -> p
     no_baseline | insufficient_history | undefined | data_gap) and ``days_since_previous``
     [d] (NaN for the first run).
     """
+    import pandas as pd
+
     n = len(runs)
     if n == 0:
         return pd.DataFrame(
