@@ -64,7 +64,7 @@ def range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         k += 1
     lev = np.zeros(lo.shape, dtype=np.int64)
     lev[has] = np.floor(np.log2(length[has])).astype(np.int64)
-    for k in np.unique(lev[has]):
+    for k in np.flatnonzero(np.bincount(lev[has])):  # the levels used (np.unique would import numpy.ma)
         sel = has & (lev == k)
         table = levels[k]
         out[sel] = np.maximum(table[lo[sel]], table[hi[sel] - (1 << int(k))])
