@@ -198,6 +198,7 @@ def import_paths(
         batch.close(kill=True)  # Ctrl-C, SIGTERM, SIGHUP, a store error: workers end now
         raise
     batch.close()
+    report.tally()  # once: recounting after every file cost O(files x activities)
     store.finish_import(import_id, report.counts())
     return report
 
@@ -444,6 +445,5 @@ def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, r
             report.runs_without_distance.append((src.label, aid, _describe(act)))
         if act.recovered:
             report.recovered.append((src.label, act.recovered))
-    report.tally()
     if not result.stored and not result.duplicates:
         report.known += 1
