@@ -144,6 +144,10 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, all_history,
                all_history=all_history, verbose=verbose, color=color)
     from runload.workers import default_jobs
 
+    if fmt != "json":
+        # the text renderer (it loads pandas) once here, before any worker forks: each worker would
+        # otherwise import it again (~0.3 s each)
+        import runload.report.text  # noqa: F401
     worst = None
     first = True
     # streamed athlete by athlete: memory stays flat however many athletes the store holds
