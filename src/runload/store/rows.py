@@ -115,7 +115,7 @@ def _frame_column(name: str, array):
     if array.dtype.kind == "M":
         return pd.to_datetime(array.astype("datetime64[s]").astype(np.int64), unit="s", utc=True).as_unit("ns")
     if array.dtype == object:
-        return pd.Series(array.tolist(), dtype="str" if name in _REQUIRED_TEXT_COLUMNS else object)
+        return pd.Series(array, dtype="str" if name in _REQUIRED_TEXT_COLUMNS else object)
     return array
 
 
