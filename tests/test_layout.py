@@ -109,3 +109,40 @@ def test_help_and_completion_load_no_heavy_library():
              "print('HEAVY:' + ','.join(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env)
     assert "weeks" in done.stdout and "HEAVY:\n" in done.stdout + "\n", done.stdout + done.stderr
+
+
+def _loaded_after(args: list[str], watch: tuple[str, ...]) -> list[str]:
+    """The modules of ``watch`` a whole ``runload ARGS`` process has loaded when it ends."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from runload.cli import cli\n"
+        "try:\n"
+        f"    cli({args!r}, prog_name='runload')\n"
+        "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        f"print('LOADED:' + ','.join(m for m in {watch!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.splitlines()[-1]
+    assert line.startswith("LOADED:"), out.stdout[-500:]
+    return [m for m in line[len("LOADED:"):].split(",") if m]
+
+
+def test_check_and_a_one_process_import_load_no_pandas(tmp_path):
+    """``runload check`` on a real store and athlete reads the store's numpy columns: pandas and
+    matplotlib never load (importing pandas alone costs a command ~0.2 s); ``runload import`` in one
+    process (FIT, GPX and TCX files of the sample season) loads neither, nor the worker-pool machinery."""
+    from tests.conftest import SAMPLES
+
+    db = str(tmp_path / "s.db")
+    watch = ("pandas", "matplotlib", "concurrent.futures.process")
+    assert _loaded_after(["--db", db, "import", str(SAMPLES / "alex"), "--athlete", "alex", "--tz", "Europe/Berlin",
+                          "--jobs", "1", "-q"], watch) == []
+    assert _loaded_after(["--db", db, "check", "--athlete", "alex", "--as-of", "2026-11-21", "--format", "json"],
+                         watch) == []

@@ -271,3 +271,44 @@ def test_two_processes_migrating_at_once_run_each_migration_once(tmp_path):
     assert second.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.SCHEMA_VERSION
     first.close()
     second.close()
+
+
+def test_numpy_columns_hold_the_frames_values_and_give_the_same_findings(tmp_store):
+    """activity_columns / shoe_columns / gap_columns (what ``runload check`` reads, without pandas)
+    hold the values of the ``*_frame`` methods, and the rules find the same on either."""
+    from datetime import date
+
+    import numpy as np
+
+    from runload.analysis import check
+    from runload.ingest import import_paths
+    from tests.conftest import SAMPLES
+
+    import_paths(tmp_store, [SAMPLES / "alex"], athlete="alex", tz="Europe/Berlin", jobs=1)
+    tmp_store.add_shoe("alex", "Pegasus", start_distance_m=400_000.0, default=True)
+    tmp_store.add_shoe("alex", "Old pair", check_at_m=100_000.0)
+    tmp_store.retire_shoe("alex", "Old pair", date(2026, 9, 1))
+    tmp_store.add_gap("alex", date(2026, 9, 14), date(2026, 9, 20), "flu")
+    first = int(tmp_store.activities_frame("alex")["id"].iloc[0])
+    tmp_store.correct_activity(first, distance_m=21_097.5)  # corrections apply to both
+    for columns, frame in ((tmp_store.activity_columns("alex"), tmp_store.activities_frame("alex")),
+                           (tmp_store.shoe_columns("alex"), tmp_store.shoes_frame("alex")),
+                           (tmp_store.gap_columns("alex"), tmp_store.gaps_frame("alex"))):
+        assert columns.columns == list(frame.columns) and len(columns) == len(frame) > 0
+        for name in columns.columns:
+            got, want = columns[name], frame[name]
+            if got.dtype.kind == "M":
+                assert np.array_equal(got.astype("datetime64[s]").astype(np.int64),
+                                      want.dt.tz_convert(None).to_numpy().astype("datetime64[s]").astype(np.int64))
+            elif got.dtype.kind == "f":
+                assert np.array_equal(got, want.to_numpy(float), equal_nan=True), name
+            else:
+                assert got.tolist() == want.tolist(), name
+    as_of = date(2026, 11, 21)
+    on_columns = check(tmp_store.activity_columns("alex"), tmp_store.shoe_columns("alex"), "alex",
+                       tz="Europe/Berlin", as_of=as_of, gaps=tmp_store.gap_columns("alex"))
+    on_frames = check(tmp_store.activities_frame("alex"), tmp_store.shoes_frame("alex"), "alex",
+                      tz="Europe/Berlin", as_of=as_of, gaps=tmp_store.gaps_frame("alex"))
+    assert on_columns.findings and [f.to_json() for f in on_columns.findings] == [
+        f.to_json() for f in on_frames.findings]
+    assert {f.rule for f in on_columns.findings} >= {"weekly_increase", "shoe_wear"}

@@ -94,3 +94,65 @@ def test_empty_input_gives_empty_tables():
 def test_unknown_time_zone_is_a_clear_error():
     with pytest.raises(ConfigError, match="unknown time zone 'Mars/Base'"):
         tables.check_timezone("Mars/Base")
+
+
+# ---- local dates without pandas (the store's numpy columns) ----------------------------------------
+#: Zones with odd rules: half-hour DST, a skipped day, negative DST, two-hour DST, Ramadan suspensions,
+#: a southern-hemisphere year, offsets that changed their standard time.
+TRICKY_ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia", "Europe/Dublin",
+                "Antarctica/Troll", "Africa/Casablanca", "America/Sao_Paulo", "Asia/Tehran", "Pacific/Chatham",
+                "Asia/Kolkata", "Europe/Moscow", "America/St_Johns", "UTC")
+
+
+def _pandas_offsets_s(unix_s, tz: str):
+    import numpy as np
+
+    starts = pd.DatetimeIndex(pd.to_datetime(np.asarray(unix_s), unit="s", utc=True)).as_unit("s")
+    return starts.tz_convert(tz).tz_localize(None).asi8 - starts.asi8
+
+
+@pytest.mark.parametrize("tz", TRICKY_ZONES)
+def test_numpy_offsets_equal_pandas_tz_convert(tz):
+    """utc_offsets_s (no pandas) gives the offsets pandas' tz_convert gives: random instants over
+    1970–2060 and every second around each change of 1990–2040."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    instants = rng.integers(0, 2_840_000_000, 20_000)
+    changes = [t for y in range(1990, 2041) for t in tables._zone_year(tz, tables.ZoneInfo(tz), y)[0]]
+    near = np.array([t + d for t in changes for d in (-3601, -1, 0, 1, 3600)], dtype=np.int64)
+    sample = np.r_[instants, near]
+    assert np.array_equal(tables.utc_offsets_s(sample, tz), _pandas_offsets_s(sample, tz))
+
+
+def test_numpy_offsets_see_every_change_of_the_zone_data():
+    """The daily sampling of :func:`tables._zone_year` sees every change because no zone changes its
+    offset twice within a day since 1900: checked on the explicit transitions of every installed zone
+    (read with zoneinfo's pure-Python reader; later changes follow the zone's yearly DST rule)."""
+    import zoneinfo
+
+    pure = pytest.importorskip("zoneinfo._zoneinfo")
+    if not hasattr(pure.ZoneInfo.no_cache("Europe/Berlin"), "_trans_utc"):
+        pytest.skip("this Python's zoneinfo keeps its transitions elsewhere")
+    closest = min(
+        (b - a, name)
+        for name in zoneinfo.available_timezones()
+        for trans in [[t for t in pure.ZoneInfo.no_cache(name)._trans_utc if t >= -2_208_988_800]]
+        for a, b in zip(trans, trans[1:])
+    )
+    assert closest[0] > tables._ZONE_SAMPLE_S, closest
+
+
+def test_numpy_columns_give_the_local_dates_of_the_frame():
+    """local_ns on numpy columns (datetime64, as the store's activity_columns) equals it on the frame."""
+    import numpy as np
+
+    rows = [("2026-11-22T04:30:00Z", 8.0), ("2026-03-29T00:59:59Z", 5.0), ("2026-03-29T01:00:00Z", 5.0),
+            ("2026-10-25T00:30:00Z", 6.0), ("1999-12-31T23:30:00Z", 3.0)]
+    frame = activities_frame(rows)
+    columns = {"start_utc": frame["start_utc"].dt.tz_convert(None).to_numpy().astype("datetime64[s]"),
+               "utc_offset_s": np.full(len(rows), np.nan)}
+    for tz in ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", None):
+        got = tables.local_ns(columns, tz)
+        want = tables.local_ns(frame, tz)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), tz

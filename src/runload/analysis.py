@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from runload.config import Config, load_config
 from runload.findings import Finding, findings_to_json
 from runload.rules import run_rules
-from runload.measures.acwr import acwr_frame, weekly_acwr
-from runload.measures.load import pmc_for
-from runload.measures.monotony import monotony_table
 from runload.measures.shoes import ShoeStatus, shoe_status
 from runload.rules.context import LoadContext, build_context
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The display tables (ACWR by every method, monotony, the fitness-fatigue chart) are DataFrames: their
+# modules and pandas load in analyze(), never in check() (``runload check`` runs without pandas).
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +141,12 @@ def analyze(
     findings other than shoe reminders (a shoe's start distance alone can
     reach its check distance).
     """
+    import pandas as pd
+
+    from runload.measures.acwr import acwr_frame, weekly_acwr
+    from runload.measures.load import pmc_for
+    from runload.measures.monotony import monotony_table
+
     rules_only = check(activities, shoes, athlete, tz=tz, as_of=as_of, config=config, only=only,
                        log_start=log_start, gaps=gaps, data_end=data_end)
     ctx, cfg, findings = rules_only.context, rules_only.config, rules_only.findings

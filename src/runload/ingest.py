@@ -9,21 +9,14 @@ reason and the batch goes on.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import multiprocessing
 import os
-import signal
 import stat
-import threading
-import time
 import zipfile
 import zlib
 from collections import Counter, deque
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from runload.errors import ImportFormatError, NotAnActivity, RunloadError
 from runload.importers import Source, SourceHints, iter_sources, read_bytes
@@ -31,9 +24,17 @@ from runload.importers.sources import MAX_FILE_BYTES, TOO_LARGE, _skip_name
 from runload.models import Activity
 from runload.safetext import safe_label
 from runload.store import Store
+from runload.workers import _executor, default_jobs, stop_pool  # noqa: F401  (also used by the commands)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 #: Below this many files to parse, worker processes cost more than they save.
 PARALLEL_MIN_FILES = 8
+
+#: Why a file is skipped when the process parsing it died (twice: once in the pool, once alone).
+WORKER_DIED = ("the process reading this file died (out of memory or a crash in a decoder), "
+               "also when retried alone; skipped")
 
 
 @dataclass
@@ -149,80 +150,6 @@ def _parse(data: bytes, hints: SourceHints) -> tuple[list[Activity] | None, str 
         return None, f"could not be read ({type(err).__name__}: {err})", False
 
 
-def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
-#: prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
-_PR_SET_PDEATHSIG = 1
-#: How often a worker checks that its parent is still alive [s] (where prctl is missing).
-PARENT_CHECK_S = 0.5
-
-#: Why a file is skipped when the process parsing it died (twice: once in the pool, once alone).
-WORKER_DIED = ("the process reading this file died (out of memory or a crash in a decoder), "
-               "also when retried alone; skipped")
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while True:
-        time.sleep(PARENT_CHECK_S)
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-
-def _worker_init(parent_pid: int) -> None:
-    """Run once in each worker: end with the parent, whatever kills it, and hold none of its streams.
-
-    * ``prctl(PR_SET_PDEATHSIG, SIGKILL)``: the kernel kills the worker when the parent dies
-      (also by SIGKILL); a thread that polls the parent pid covers systems without prctl;
-    * stdin, stdout and stderr point to /dev/null, so a pipe reading the command's output sees
-      end-of-file as soon as the command itself is gone;
-    * SIGTERM and SIGHUP get their default action back (a forked worker inherits the CLI's
-      handlers); SIGINT (Ctrl-C reaches the whole process group) is ignored: the parent
-      stops the pool.
-    """
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        os.close(null)
-    except OSError:  # pragma: no cover
-        pass
-
-
-def _executor(jobs: int) -> Executor:
-    """A pool of ``jobs`` worker processes that end with this process (see :func:`_worker_init`)."""
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork
-        ctx = multiprocessing.get_context()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
-                               initargs=(os.getpid(),))
-
-
-def stop_pool(pool: Executor, *, kill: bool = False) -> None:
-    """Shut ``pool`` down; with ``kill`` (interrupted, terminated) end its workers now instead of
-    letting them finish the files in hand."""
-    if kill:
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
-            try:
-                proc.kill()
-            except (OSError, AttributeError):
-                pass
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
 def import_paths(
     store: Store,
     paths: Iterable[str | os.PathLike],
@@ -271,6 +198,7 @@ def import_paths(
         batch.close(kill=True)  # Ctrl-C, SIGTERM, SIGHUP, a store error: workers end now
         raise
     batch.close()
+    report.tally()  # once: recounting after every file cost O(files x activities)
     store.finish_import(import_id, report.counts())
     return report
 
@@ -426,6 +354,8 @@ class _Batch:
 
     def _submit(self, item, window: deque):
         """Queue ``item`` in the pool; a pool found broken is drained and replaced first."""
+        from concurrent.futures.process import BrokenProcessPool
+
         for _ in range(2):
             if self.pool is None:
                 self.pool = _executor(self.jobs)
@@ -444,6 +374,8 @@ class _Batch:
             return _parse(item[1], item[0].hints)
         if future is _ALONE:
             return self._alone(item)
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return future.result()
         except BrokenProcessPool:
@@ -455,6 +387,8 @@ class _Batch:
 
     def _alone(self, item):
         """Parse one file in a pool of its own: if it kills that worker too, it is skipped with a reason."""
+        from concurrent.futures.process import BrokenProcessPool
+
         pool = _executor(1)
         try:
             return pool.submit(_parse, item[1], item[0].hints).result()
@@ -511,6 +445,5 @@ def _store_one(store, athlete_id, import_id, src: Source, digest: str, parsed, r
             report.runs_without_distance.append((src.label, aid, _describe(act)))
         if act.recovered:
             report.recovered.append((src.label, act.recovered))
-    report.tally()
     if not result.stored and not result.duplicates:
         report.known += 1

@@ -23,12 +23,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from runload import tables
 from runload.errors import ConfigError, RunloadError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns of :func:`weekly_table`, in order (``week_start`` is the index).
 WEEKLY_TABLE_COLUMNS = (
@@ -112,16 +113,17 @@ def pick_athletes(store, athlete: str | None, all_athletes: bool = False) -> lis
 def check_athlete(store, settings: Settings, only: Iterable[str] | None = None):
     """Only the rules, on one stored athlete (``runload check``, ``shoes list``, the usefulness runs).
 
-    Heart-rate histograms are loaded only when a selected rule reads them.
+    Heart-rate histograms are loaded only when a selected rule reads them. The rules read the
+    store's numpy columns: this path never loads pandas (the weekly table and the reports do).
     """
     from runload.analysis import CHECK_COLUMNS, check
     from runload.rules import rules_need_hr, selected_rules
 
     with_hr = rules_need_hr(selected_rules(settings.config, only))
     columns = CHECK_COLUMNS + ("moving_s", "ascent_m") + (("hr_seconds_by_bpm",) if with_hr else ())
-    acts = store.activities_frame(settings.athlete, with_hr=with_hr, columns=columns)
-    return check(acts, store.shoes_frame(settings.athlete), athlete=settings.athlete, tz=settings.tz,
-                 as_of=settings.as_of, config=settings.config, only=only, gaps=store.gaps_frame(settings.athlete))
+    acts = store.activity_columns(settings.athlete, with_hr=with_hr, columns=columns)
+    return check(acts, store.shoe_columns(settings.athlete), athlete=settings.athlete, tz=settings.tz,
+                 as_of=settings.as_of, config=settings.config, only=only, gaps=store.gap_columns(settings.athlete))
 
 
 def analyze_athlete(store, settings: Settings, activities: pd.DataFrame | None = None):
@@ -152,6 +154,8 @@ def weekly_table(result) -> pd.DataFrame:
       ``baseline_week`` name the baseline;
     * ``in_band``: True where the change is within the 5–10 % guideline band.
     """
+    import pandas as pd
+
     from runload.measures.increase import weekly_increase_table
 
     ctx = result.context
@@ -187,6 +191,8 @@ def weekly_table(result) -> pd.DataFrame:
 
 def weekly_records(result, units: str) -> list[dict]:
     """:func:`weekly_table` as JSON-ready records in ``units`` (the shape of ``weeks --format json``)."""
+    import pandas as pd
+
     from runload.units import m_to
 
     table = weekly_table(result)
@@ -222,6 +228,8 @@ def weekly_records(result, units: str) -> list[dict]:
 # ---- what the reports show ---------------------------------------------------------------
 def collect(store, settings: Settings):
     """One athlete's analysed log and data-quality notes as of ``settings.as_of`` (for the reports)."""
+    import pandas as pd
+
     from runload.report.data import AthleteData, quality_notes
 
     acts = store.activities_frame(settings.athlete)

@@ -22,18 +22,27 @@ from here, so one run lands in the same ISO week everywhere. Conventions
 Everything is vectorised with numpy on day numbers (days since 1970-01-01),
 which keeps a five-year log in milliseconds. The first implementation
 (plain pandas groupby) lives on in the tests as an oracle.
+
+pandas loads only in the functions that build or read a DataFrame: the rules
+(``runload check``) work on the store's numpy columns, local dates included
+(:func:`utc_offsets_s`), and importing pandas alone costs a command ~0.2 s.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from runload.errors import ConfigError
 from runload.zones import check_timezone, today_in  # noqa: F401  (part of the calendar's API)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAILY_COLUMNS = (
     "distance_m",
@@ -64,11 +73,23 @@ NS_PER_DAY = 86_400 * 10**9
 # ---- zones and days -------------------------------------------------------------------
 def day_no(value) -> int:
     """A date (or anything ``pd.Timestamp`` reads) as days since 1970-01-01."""
+    return (as_date(value) - EPOCH).days
+
+
+def as_date(value) -> date:
+    """A date from a date, a datetime, an ISO date text or anything ``pd.Timestamp`` reads."""
     if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        value = pd.Timestamp(value).date()
-    return (value - EPOCH).days
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    import pandas as pd
+
+    return pd.Timestamp(value).date()
 
 
 def day_of(no: int) -> date:
@@ -76,14 +97,96 @@ def day_of(no: int) -> date:
     return EPOCH + timedelta(days=int(no))
 
 
-def local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.ndarray]:
+#: Step [s] at which a zone's offset is sampled before each change is searched to the second. No zone
+#: of the tz database changes its offset twice within a day since 1900 (the closest two changes are
+#: 4 days apart: Africa/Freetown, 1939; tests/test_tables.py checks the installed tz data), so a daily
+#: sample sees every change.
+_ZONE_SAMPLE_S = 86_400
+#: (zone, year) -> (change instants [Unix s], offset from each [s], offset at the year's start [s])
+_ZONE_YEARS: dict[tuple[str, int], tuple[list[int], list[int], int]] = {}
+
+
+def _offset_at(zone: ZoneInfo, unix_s: int) -> int:
+    return int(datetime.fromtimestamp(unix_s, zone).utcoffset().total_seconds())
+
+
+def _zone_year(tz: str, zone: ZoneInfo, year: int) -> tuple[list[int], list[int], int]:
+    """The offset changes of ``tz`` in one calendar year (UTC), found once per process: the offset
+    sampled daily (about 0.2 ms a year), each change searched to the second by bisection."""
+    key = (tz, year)
+    found = _ZONE_YEARS.get(key)
+    if found is not None:
+        return found
+    lo, hi = calendar.timegm((year, 1, 1, 0, 0, 0)), calendar.timegm((year + 1, 1, 1, 0, 0, 0))
+    first = prev = _offset_at(zone, lo)
+    changes: list[int] = []
+    offsets: list[int] = []
+    t = lo
+    while t < hi:
+        nxt = min(t + _ZONE_SAMPLE_S, hi)
+        end = _offset_at(zone, nxt)
+        while end != prev:  # a change in (t, nxt]: the first second with another offset
+            a, b = t, nxt
+            while b - a > 1:
+                mid = (a + b) // 2
+                if _offset_at(zone, mid) == prev:
+                    a = mid
+                else:
+                    b = mid
+            prev = _offset_at(zone, b)
+            changes.append(b)
+            offsets.append(prev)
+            t = b
+        t = nxt
+    found = _ZONE_YEARS[key] = (changes, offsets, first)
+    return found
+
+
+def utc_offsets_s(unix_s: np.ndarray, tz: str) -> np.ndarray:
+    """The UTC offset [s] of zone ``tz`` at each instant (int64 Unix seconds), as :mod:`zoneinfo`
+    gives it (and pandas' ``tz_convert``, which reads the same zone): the zone's changes in the years
+    the instants fall in (:func:`_zone_year`), then one ``searchsorted``. Per instant through
+    ``datetime`` it would cost ~1 µs each, 1.5 ms for a five-year log; this costs ~20 µs once the
+    zone's years are known."""
+    unix_s = np.asarray(unix_s, dtype=np.int64)
+    if unix_s.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    zone = ZoneInfo(tz)
+    year = unix_s.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64)
+    first = int(year.min())
+    # the years present (np.unique would do, but its first call imports numpy.ma: ~7 ms a command)
+    years = np.flatnonzero(np.bincount(year - first)) + first + 1970
+    at: list[int] = []
+    offsets: list[int] = []
+    for year in years.tolist():
+        changes, after, first = _zone_year(tz, zone, year)
+        at += [calendar.timegm((year, 1, 1, 0, 0, 0)), *changes]
+        offsets += [first, *after]
+    pos = np.searchsorted(np.array(at, dtype=np.int64), unix_s, side="right") - 1
+    return np.array(offsets, dtype=np.int64)[pos]
+
+
+def local_ns(activities, tz: str | None) -> tuple[np.ndarray, np.ndarray]:
     """(UTC start, naive local start) of each activity as int64 ns since the epoch.
 
     With ``tz`` every start is converted to that zone (DST-safe, per instant);
     without it the offset the file recorded (``utc_offset_s``) is used, and UTC
-    where the file recorded none.
+    where the file recorded none. ``activities`` is a DataFrame or the store's
+    numpy columns (``start_utc`` as ``datetime64``: converted without pandas).
     """
     col = activities["start_utc"]
+    if isinstance(col, np.ndarray):
+        utc_ns = col.astype("datetime64[ns]").astype(np.int64)
+        if tz:
+            loc = utc_ns + utc_offsets_s(utc_ns // 10**9, tz) * 10**9
+        elif "utc_offset_s" in activities:
+            off = np.asarray(activities["utc_offset_s"], dtype=float)
+            loc = utc_ns + (np.nan_to_num(off) * 1e9).astype(np.int64)
+        else:
+            loc = utc_ns
+        return utc_ns, loc
+    import pandas as pd
+
     if isinstance(col.dtype, pd.DatetimeTZDtype) and str(col.dtype.tz) == "UTC":
         starts = pd.DatetimeIndex(col).as_unit("ns")  # already UTC: skip the parsing of to_datetime
     else:
@@ -101,26 +204,32 @@ def local_ns(activities: pd.DataFrame, tz: str | None) -> tuple[np.ndarray, np.n
 
 def local_dates(activities: pd.DataFrame, tz: str | None = None) -> pd.Series:
     """Local calendar date (naive midnight ``Timestamp``) of each activity's start (see :func:`local_ns`)."""
+    import pandas as pd
+
     if len(activities) == 0:
         return pd.Series(dtype="datetime64[ns]", index=activities.index)
     _, loc = local_ns(activities, tz)
     return pd.Series((loc // NS_PER_DAY * NS_PER_DAY).astype("datetime64[ns]"), index=activities.index)
 
 
-def numeric(frame: pd.DataFrame, col: str) -> np.ndarray:
-    """A column as float with NaN (and a missing column) as 0."""
+def numeric(frame, col: str) -> np.ndarray:
+    """A column (of a DataFrame or the store's numpy columns) as float with NaN (and a missing column) as 0."""
     if col not in frame:
         return np.zeros(len(frame))
     values = frame[col]
     if values.dtype == np.float64:  # fast path: fillna(0.0) on a float column
-        out = values.to_numpy(dtype=float, copy=True)
+        out = np.array(values, dtype=float)  # a copy
         out[np.isnan(out)] = 0.0
         return out
+    import pandas as pd
+
     return pd.to_numeric(values, errors="coerce").fillna(0.0).to_numpy(float)
 
 
 def runs_frame(activities: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
     """Running activities only, oldest first, with a ``local_date`` column added (a new frame)."""
+    import pandas as pd
+
     if activities.empty:
         out = activities.copy()
         out["local_date"] = pd.Series(dtype="datetime64[ns]")
@@ -134,12 +243,16 @@ def runs_frame(activities: pd.DataFrame, tz: str | None = None) -> pd.DataFrame:
 def _as_timestamp(day: date | str | pd.Timestamp | None) -> pd.Timestamp | None:
     if day is None:
         return None
+    import pandas as pd
+
     ts = pd.Timestamp(day)
     return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
 
 
 # ---- the daily table ------------------------------------------------------------------
 def daily_index(first_day: int, last_day: int) -> pd.DatetimeIndex:
+    import pandas as pd
+
     return pd.DatetimeIndex(np.arange(first_day, last_day + 1).astype("datetime64[D]").astype("datetime64[ns]"),
                             name="date", freq="D")
 
@@ -171,6 +284,8 @@ def daily_arrays(day: np.ndarray, is_run: np.ndarray, distance_m: np.ndarray, mo
 
 
 def _empty_daily() -> pd.DataFrame:
+    import pandas as pd
+
     cols = {c: pd.Series(dtype="float64" if c.endswith(("_m", "_s")) else "int64") for c in DAILY_COLUMNS}
     cols["ran"] = pd.Series(dtype=bool)
     return pd.DataFrame(cols, index=pd.DatetimeIndex([], name="date"))
@@ -201,6 +316,8 @@ def daily(
     ``distance_m`` [m], ``runs``, ``moving_s`` [s], ``elevation_gain_m`` [m],
     ``longest_run_m`` [m], ``other_sports`` and ``ran`` (a run day).
     """
+    import pandas as pd
+
     acts = activities if activities is not None else pd.DataFrame()
     if len(acts) == 0 or "start_utc" not in acts:
         if start is None or end is None:
@@ -223,12 +340,16 @@ def daily(
 # ---- weeks ----------------------------------------------------------------------------
 def week_start(day: pd.Timestamp | date) -> pd.Timestamp:
     """The Monday of the ISO week holding ``day``."""
+    import pandas as pd
+
     ts = pd.Timestamp(day).normalize()
     return ts - pd.Timedelta(days=ts.weekday())
 
 
 def iso_week_label(monday: pd.Timestamp | date) -> str:
     """``"2026-W07"`` for the ISO week starting on ``monday``."""
+    import pandas as pd
+
     year, week, _ = pd.Timestamp(monday).isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -257,6 +378,8 @@ def parse_iso_week(text: str) -> pd.Timestamp:
         monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
     except ValueError:
         raise ConfigError(f"{text!r} is not an ISO week of that year") from None
+    import pandas as pd
+
     return pd.Timestamp(monday)
 
 
@@ -272,6 +395,8 @@ def week_starts(first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
 
 def week_bounds(index: pd.DatetimeIndex) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """For a contiguous daily index: positions where each ISO week starts, and its Monday."""
+    import pandas as pd
+
     if len(index) == 0:
         return np.zeros(0, dtype=np.int64), pd.DatetimeIndex([], name="week_start")
     starts, monday_no = week_starts(day_no(index[0]), len(index))
@@ -289,6 +414,8 @@ def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None,
     before ``as_of`` (default: the last day of the table), unless ``complete``
     (bool per week) is given.
     """
+    import pandas as pd
+
     if daily_frame.empty:
         return pd.DataFrame(
             {c: pd.Series(dtype="object" if c == "iso_week" else ("bool" if c == "complete" else "float64"))
@@ -328,13 +455,13 @@ def weekly(daily_frame: pd.DataFrame, as_of: date | str | None = None,
 def gap_intervals(gaps) -> tuple[np.ndarray, np.ndarray]:
     """Declared gaps as merged, sorted, disjoint day-number intervals ``(lo, hi)`` (inclusive).
 
-    ``gaps``: None, a DataFrame with ``from_date`` and ``to_date`` (as
-    :meth:`runload.store.Store.gaps_frame`; dates, ISO strings or Timestamps),
-    or an iterable of ``(from_date, to_date)`` pairs. Reversed pairs raise ValueError.
+    ``gaps``: None, a table with ``from_date`` and ``to_date`` columns (a DataFrame as
+    :meth:`runload.store.Store.gaps_frame`, or the store's numpy columns; dates, ISO strings or
+    Timestamps), or an iterable of ``(from_date, to_date)`` pairs. Reversed pairs raise ValueError.
     """
     if gaps is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if isinstance(gaps, pd.DataFrame):
+    if hasattr(gaps, "columns"):  # a table: a DataFrame or numpy columns
         pairs = list(zip(gaps["from_date"].tolist(), gaps["to_date"].tolist())) if len(gaps) else []
     else:
         pairs = [tuple(p) for p in gaps]
@@ -390,6 +517,7 @@ __all__ = [
     "runs_frame",
     "local_dates",
     "local_ns",
+    "utc_offsets_s",
     "week_start",
     "iso_week_label",
     "iso_week_labels",

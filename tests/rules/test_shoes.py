@@ -110,3 +110,21 @@ def test_no_shoes_no_runs():
                   as_of=date(2024, 1, 1))
     (f,) = shoe_wear(ctx, Config())
     assert f.date == date(2024, 1, 1) and np.isclose(f.value, 500_000)
+
+
+def test_shoe_codes_follow_first_use_like_pandas_factorize():
+    """The shoe of each run as a code in order of first use (None: -1), as pd.factorize gives it,
+    and missing names (None, NaN, pandas' NA) found alike with or without pandas loaded."""
+    import numpy as np
+    import pandas as pd
+
+    from runload.measures.shoes import _codes, _missing
+
+    names = np.array(["Pegasus", None, "Novablast", "Pegasus", None, "Trail", "Novablast"], dtype=object)
+    codes, code_of = _codes(names)
+    want_codes, want_uniques = pd.factorize(names, use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist() == [0, -1, 1, 0, -1, 2, 1]
+    assert list(code_of) == list(want_uniques) and list(code_of.values()) == [0, 1, 2]
+    assert _codes(np.zeros(0, dtype=object))[0].size == 0
+    odd = np.array(["A", None, float("nan"), pd.NA, "B"], dtype=object)
+    assert _missing(odd).tolist() == pd.isna(odd).tolist() == [False, True, True, True, False]

@@ -84,7 +84,7 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
     """Check and render every athlete, one forked process per core, each reading the store
     read-only; yields each athlete's part in order as soon as it is ready. The job (config, date,
     rules, format) reaches the workers through fork."""
-    from runload.ingest import _executor, default_jobs
+    from runload.workers import _executor, default_jobs
 
     _worker_job.clear()
     _worker_job.update(job, db_path=db_path)
@@ -142,8 +142,12 @@ def check_cmd(ctx, athlete, all_athletes, as_of, fmt, rules, since, all_history,
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     job = dict(cfg=cfg, as_of=as_of_date, only=list(rules) or None, since=since_date, fmt=fmt, units=units,
                all_history=all_history, verbose=verbose, color=color)
-    from runload.ingest import default_jobs
+    from runload.workers import default_jobs
 
+    if fmt != "json":
+        # the text renderer (it loads pandas) once here, before any worker forks: each worker would
+        # otherwise import it again (~0.3 s each)
+        import runload.report.text  # noqa: F401
     worst = None
     first = True
     # streamed athlete by athlete: memory stays flat however many athletes the store holds

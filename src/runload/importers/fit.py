@@ -141,13 +141,16 @@ def _crc_shift(crc: int, nbytes: int) -> int:
 
 
 _CRC_BLOCK = 1 << 22  # bytes per block: bounds the working memory
+#: Below this many bytes the plain loop is faster than NumPy's chunks (measured: 1 KiB 41 µs vs 33 µs,
+#: 2 KiB 134 µs vs 21 µs, 512 B 25 µs vs 32 µs); the summary copy of a file is often 1-4 KiB.
+_CRC_NUMPY_MIN_BYTES = 1024
 
 
 def fit_crc_fast(data, crc: int = 0) -> int:
     """:func:`fit_crc` of ``data`` (bytes-like) at NumPy speed."""
     view = memoryview(data).cast("B")
     n = len(view)
-    if n < 4096:
+    if n < _CRC_NUMPY_MIN_BYTES:
         return fit_crc(view, crc)
     for block_start in range(0, n, _CRC_BLOCK):
         block = view[block_start : block_start + _CRC_BLOCK]
@@ -426,7 +429,11 @@ def _prepare_checksums(data: bytes, segments: list[FitSegment], repaired: bytear
 # ------------------------------------------------------- message selection
 
 
-def _same_local_run(arr: np.ndarray, start: int, step: int, limit: int, header: int) -> int:
+#: Messages (or cycles) checked one by one in Python before the NumPy probes of a run.
+_PY_STEPS = 8
+
+
+def _same_local_run(arr: np.ndarray, start: int, step: int, limit: int, header: int, data: bytes = b"") -> int:
     """How many messages of ``step`` bytes, starting at ``start``, have the same local message type as ``header``.
 
     A data message's size only depends on its local message type, so a run of
@@ -437,9 +444,18 @@ def _same_local_run(arr: np.ndarray, start: int, step: int, limit: int, header: 
         mask, want = 0xE0, header & 0xE0
     else:
         mask, want = 0xFF, header
-    count = 0
-    probe = 64
     last_start = limit - step  # a message starting here still fits
+    # most runs are short (half of them 2-6 messages on the shared real files): a few steps in Python
+    # (~0.1 µs each) before NumPy's slices (~5 µs a probe)
+    heads = data or arr  # ``data``: the same bytes, cheaper to index one by one
+    count = 0
+    first = start
+    while count < _PY_STEPS:
+        if first > last_start or heads[first] & mask != want:
+            return count
+        count += 1
+        first += step
+    probe = 64
     while True:
         first = start + count * step
         if first > last_start:
@@ -486,9 +502,17 @@ def _cycle_run(data: bytes, arr: np.ndarray, p: int, step: int, header: int, def
         if sum(m[2] == _RECORD_MSG for m in members) > 1:
             return None  # two record types in one cycle: their order could not be kept
         tests = [(m[0], *_header_test(m[1])) for m in members]
-        count, probe = 0, 16
         last_start = limit - period  # a cycle starting here still fits
-        while True:
+        # most cycles repeat only a few times (2-6 on the shared real files): check them in Python
+        # first (~0.5 µs a cycle), NumPy's slices (~10 µs a probe) only for a long run
+        count = 0
+        first = p
+        while count < _PY_STEPS and first <= last_start and all(
+                data[first + offset] & m_mask == m_want for offset, m_mask, m_want in tests):
+            count += 1
+            first += period
+        probe = 16
+        while count >= _PY_STEPS:
             first = p + count * period
             if first > last_start:
                 break
@@ -577,7 +601,7 @@ def _select_messages(data: bytes, keep: frozenset[int]) -> bytes | None:
                 copy_from = None
             nxt = p + step
             if nxt + step <= data_end and (data[nxt] == h or (h & 0x80 and data[nxt] & 0xE0 == h & 0xE0)):
-                p += step * _same_local_run(arr, p, step, data_end, h)
+                p += step * _same_local_run(arr, p, step, data_end, h, data)
             else:
                 p = nxt
         if copy_from is not None:
@@ -747,7 +771,7 @@ def _scan_lean(data: bytes) -> _LeanScan:
                 copy_from = None
             nxt = p + step
             if nxt + step <= limit and (data[nxt] == h or (h & 0x80 and data[nxt] & 0xE0 == h & 0xE0)):
-                count = _same_local_run(arr, p, step, limit, h)
+                count = _same_local_run(arr, p, step, limit, h, data)
             else:
                 count = 1
                 cycle = None

@@ -22,10 +22,14 @@ uncoupled 1.5 ≈ coupled 1.33.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BAND_LABELS = ("low", "typical", "elevated", "high")
 METHODS = ("coupled", "uncoupled", "ewma")
@@ -46,6 +50,8 @@ def ewma(loads: np.ndarray, n: int, seed: float | None = None) -> np.ndarray:
     ``seed=None`` seeds ``E_0 = L_0`` (R ACWR ``EWMA.R``); a number seeds
     ``E_{−1}`` (so ``seed=0`` gives ``E_0 = λL_0``).
     """
+    import pandas as pd
+
     lam = 2.0 / (n + 1.0)
     x = np.asarray(loads, dtype=float)
     if x.size == 0:
@@ -120,6 +126,8 @@ def acwr_frame(loads_m, cfg: Config, index: pd.DatetimeIndex | None = None,
     ``ratio``, ``status``, ``band``. Ratios are NaN (band None) unless the
     status is ``ok`` or ``unstable``.
     """
+    import pandas as pd
+
     loads = np.asarray(loads_m, dtype=np.int64)
     n = loads.size
     base = _base_sums(loads, cfg, gap_days)
@@ -227,6 +235,8 @@ def weekly_acwr(weekly: pd.DataFrame, chronic_weeks: int = 3, gap_week: np.ndarr
 
     ``gap_week`` (bool per week): the week holds a user-declared gap day; a ratio
     using such a week is NaN with status ``data_gap``."""
+    import pandas as pd
+
     w = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
     n = len(w)

@@ -14,10 +14,14 @@ baseline is "within the 5–10% guideline": shown, not flagged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Weeks searched for the baseline per ``weekly_increase_baseline``.
 BASELINE_WEEKS = {"max_4_weeks": 4, "previous_week": 1}
@@ -129,6 +133,8 @@ def weekly_increase_table(weekly: pd.DataFrame, cfg: Config, flag_current: bool 
     complete week above ``weekly_increase_note_ratio`` and not flagged: show it
     as :func:`guideline_text`) and ``complete``.
     """
+    import pandas as pd
+
     cur = np.rint(weekly["distance_m"].to_numpy(float)).astype(np.int64)
     complete = weekly["complete"].to_numpy(bool)
     a = increase_arrays(cur, complete, cfg, flag_current, gap_week, open_week)

@@ -14,10 +14,14 @@ A week touching a user-declared gap is not evaluated (status ``data_gap``, C3).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def monotony_of(days_m, cfg: Config) -> tuple[float | None, float, str]:
@@ -51,6 +55,8 @@ def monotony_table(ctx, cfg: Config) -> pd.DataFrame:
     ``strain_m``, ``status`` (ok | undefined (all-zero week) | insufficient_history
     (incomplete week) | data_gap (a complete week holding a declared gap day, not
     evaluated)) and ``flagged`` (monotony > ``monotony_flag_above``)."""
+    import pandas as pd
+
     daily = ctx.daily
     if daily.empty:
         cols = ["iso_week", "complete", "distance_m", "mean_m", "sd_m", "monotony", "capped", "strain_m", "status",

@@ -3,13 +3,19 @@ the flags are :mod:`runload.rules.rest`."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def rest_days_table(ctx) -> pd.DataFrame:
     """Per ISO week of the log: ``iso_week``, ``days`` (in the log), ``rest_days``
     (days with zero running distance) and ``complete`` (C2)."""
+    import pandas as pd
+
     daily = ctx.daily
     if daily.empty:
         return pd.DataFrame(

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
+import sys
+
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
 from runload.units import M_PER_KM, M_PER_MILE
@@ -81,6 +82,26 @@ def _day(day_no) -> date:
     return _EPOCH + timedelta(days=int(day_no))
 
 
+def _missing(names: np.ndarray) -> np.ndarray:
+    """Bool per shoe name: missing (None or NaN; pandas' NA and NaT too, which exist only once pandas
+    is loaded, by a DataFrame given to the API)."""
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        return np.asarray(pd.isna(names), dtype=bool)
+    return np.array([v is None or (isinstance(v, float) and v != v) for v in names.tolist()], dtype=bool)
+
+
+def _codes(names: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Each name as a code in order of first use (None: -1), and ``{name: code}``: ``pd.factorize``
+    without pandas, in C-level dict passes (~30 µs for a five-year log)."""
+    values = names.tolist()
+    first_use = dict.fromkeys(values)
+    first_use.pop(None, None)
+    code_of = {name: k for k, name in enumerate(first_use)}
+    codes = np.fromiter(map({**code_of, None: -1}.__getitem__, values), dtype=np.int64, count=len(values))
+    return codes, code_of
+
+
 def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
     """Status, totals, weekly rate and retirement forecast of every shoe (shoes table
     order, then shoes named by runs but missing from the table)."""
@@ -89,16 +110,15 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
     n_runs = len(ctx.run_order)
     if n_runs:
         names = np.array(ctx.run_shoes, dtype=object, copy=True)
-        missing = pd.isna(names)
+        missing = _missing(names)
         names[missing] = None
         defaults = [r["name"] for r in rows if r["is_default"]]
         if len(defaults) == 1:
             names[missing] = defaults[0]
     else:
         names = np.zeros(0, dtype=object)
-    # shoe of each run as a code into ``uniques`` (order of first use; -1: no shoe)
-    codes, uniques = pd.factorize(names, use_na_sentinel=True) if n_runs else (np.zeros(0, np.int64), [])
-    code_of = {u: k for k, u in enumerate(list(uniques))}
+    # shoe of each run as a code into ``code_of`` (order of first use; -1: no shoe)
+    codes, code_of = _codes(names)
     known = {r["name"] for r in rows}
     for extra in code_of:
         if extra not in known:
@@ -115,8 +135,8 @@ def shoe_status(ctx, cfg: Config) -> list[ShoeStatus]:
         retired_on = row.get("retired_on")
         check_at = row.get("check_at_m")
         retire_at = row.get("retire_at_m")
-        check_at = float(cfg.shoe_check_distance_m if check_at is None or pd.isna(check_at) else check_at)
-        retire_at = float(cfg.shoe_retire_distance_m if retire_at is None or pd.isna(retire_at) else retire_at)
+        check_at = float(cfg.shoe_check_distance_m if check_at is None or check_at != check_at else check_at)
+        retire_at = float(cfg.shoe_retire_distance_m if retire_at is None or retire_at != retire_at else retire_at)
         start_m = float(row.get("start_distance_m") or 0.0)
         if n_runs:
             mask = codes == code_of.get(name, -2)

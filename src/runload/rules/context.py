@@ -8,13 +8,15 @@ memoised in the context with :meth:`LoadContext.cached`.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import pandas as pd
 
 from runload import tables
 from runload.config import Config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOE_COLUMNS = ("name", "start_distance_m", "check_at_m", "retire_at_m", "retired_on", "is_default")
 
@@ -52,11 +54,12 @@ class LoadContext:
 
     The DataFrames are built on first access from numpy arrays the rules use
     directly (``run_*``, ``daily_*``, ``week_*``), so running the rules alone
-    never pays for a DataFrame it does not need.
+    never pays for a DataFrame it does not need, nor loads pandas when the
+    activities come as the store's numpy columns.
     """
 
     def __init__(self, *, athlete: str, tz: str | None, as_of: date, log_start: date | None,
-                 acts: pd.DataFrame, keep: np.ndarray | None, run_order: np.ndarray, run_utc_ns: np.ndarray,
+                 acts, keep: np.ndarray | None, run_order: np.ndarray, run_utc_ns: np.ndarray,
                  run_local_ns: np.ndarray, run_distance_m: np.ndarray, start_no: int | None, as_of_no: int,
                  daily_arrays: dict | None, shoes: pd.DataFrame | None, config: Config,
                  gap_lo: np.ndarray | None = None, gap_hi: np.ndarray | None = None,
@@ -101,13 +104,27 @@ class LoadContext:
     # ---- lazily built public tables ---------------------------------------------
     @property
     def activities(self) -> pd.DataFrame:
-        return self.cached(("activities",), lambda: self._acts if self._keep is None else self._acts.loc[self._keep])
+        return self.cached(("activities",), self._build_activities)
+
+    def _build_activities(self) -> pd.DataFrame:
+        import pandas as pd
+
+        acts = self._acts
+        if acts is not None and not isinstance(acts, pd.DataFrame):  # the store's numpy columns
+            acts = acts.to_frame()
+        if acts is None or len(acts) == 0 or "start_utc" not in acts:
+            return acts.iloc[0:0] if acts is not None and len(acts.columns) else pd.DataFrame(
+                {"start_utc": pd.Series(dtype="datetime64[ns, UTC]"), "sport": pd.Series(dtype=object),
+                 "distance_m": pd.Series(dtype=float)})
+        return acts if self._keep is None else acts.loc[self._keep]
 
     @property
     def runs(self) -> pd.DataFrame:
         return self.cached(("runs",), self._build_runs)
 
     def _build_runs(self) -> pd.DataFrame:
+        import pandas as pd
+
         runs = self.activities.take(self.run_order)
         runs.index = pd.RangeIndex(len(self.run_order))
         runs["distance_m"] = self.run_distance_m
@@ -121,6 +138,8 @@ class LoadContext:
         return self.cached(("daily",), self._build_daily)
 
     def _build_daily(self) -> pd.DataFrame:
+        import pandas as pd
+
         if self._daily_arrays is None:
             frame = tables.daily(pd.DataFrame(), self.tz)
             frame["status"] = pd.Series(dtype=object)
@@ -138,6 +157,8 @@ class LoadContext:
         """One row per ISO week with the coverage columns ``gap_days`` (declared), ``no_data_days``
         (after the newest activity) and ``rest_days`` counting recorded days only."""
         def compute():
+            import pandas as pd
+
             frame = tables.weekly(self.daily, self.as_of, complete=self.week_complete)
             if len(frame):
                 starts, _ = self.week_starts
@@ -217,9 +238,9 @@ class LoadContext:
     def run_shoes(self) -> np.ndarray:
         """The ``shoe`` column of the runs (object array, None where missing)."""
         def compute():
-            if "shoe" not in self._acts:
+            if self._acts is None or "shoe" not in self._acts:
                 return np.full(len(self.run_order), None, dtype=object)
-            col = self._acts["shoe"].to_numpy(dtype=object)
+            col = np.asarray(self._acts["shoe"], dtype=object)
             if self._keep is not None:
                 col = col[self._keep]
             return col[self.run_order]
@@ -245,6 +266,8 @@ class LoadContext:
     def week_bounds(self) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """(position of each ISO week's first day in ``daily``, its Monday)."""
         def compute():
+            import pandas as pd
+
             starts, monday_no = self.week_starts
             return starts, pd.DatetimeIndex(monday_no.astype("datetime64[D]").astype("datetime64[ns]"),
                                             name="week_start")
@@ -358,7 +381,8 @@ _EPOCH = tables.EPOCH
 _NS_PER_DAY = tables.NS_PER_DAY
 
 
-def _shoe_columns(shoes: pd.DataFrame) -> dict:
+def _shoe_columns(shoes) -> dict:
+    """The columns of :data:`SHOE_COLUMNS` from a shoes DataFrame or the store's numpy columns."""
     n = len(shoes)
 
     def num(col: str, default: float) -> np.ndarray:
@@ -366,15 +390,17 @@ def _shoe_columns(shoes: pd.DataFrame) -> dict:
             return np.full(n, default)
         values = shoes[col]
         if values.dtype == np.float64:
-            return values.to_numpy(dtype=float, copy=True)
+            return np.array(values, dtype=float)  # a copy
+        import pandas as pd
+
         return pd.to_numeric(values, errors="coerce").to_numpy(float)
 
     retired = []
     for v in (shoes["retired_on"].tolist() if "retired_on" in shoes else [None] * n):
-        if v is None or (not isinstance(v, (str, date)) and pd.isna(v)):
+        if v is None or (not isinstance(v, (str, date)) and v != v):  # None, NaN, NaT
             retired.append(None)
         else:
-            retired.append(v if type(v) is date else pd.Timestamp(v).date())
+            retired.append(v if type(v) is date else tables.as_date(v))
     return {
         "name": [str(x) for x in shoes["name"]],
         "start_distance_m": np.nan_to_num(num("start_distance_m", 0.0)),
@@ -388,6 +414,8 @@ def _shoe_columns(shoes: pd.DataFrame) -> dict:
 
 def normalize_shoes(shoes: pd.DataFrame | None) -> pd.DataFrame:
     """A shoes frame with every column of :data:`SHOE_COLUMNS` (defaults filled in)."""
+    import pandas as pd
+
     if shoes is None or len(shoes) == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SHOE_COLUMNS})
     cols = _shoe_columns(shoes)
@@ -405,8 +433,8 @@ def shoe_records(shoes: pd.DataFrame | None) -> list[dict]:
 
 
 def build_context(
-    activities: pd.DataFrame | None,
-    shoes: pd.DataFrame | None,
+    activities,
+    shoes,
     athlete: str,
     config: Config,
     tz: str | None = None,
@@ -430,23 +458,23 @@ def build_context(
     ``as_of``, are *no data*: missing to the rules like a declared gap, never
     rest days (docs/method.md, "Conventions"). Pass ``data_end=as_of`` to say
     that the log is complete up to ``as_of`` (every day without a run was rest).
+
+    ``activities``, ``shoes`` and ``gaps`` are DataFrames (as the store's ``*_frame`` methods give
+    them) or the store's numpy columns (``*_columns``: then nothing here loads pandas).
     """
     gap_lo, gap_hi = tables.gap_intervals(gaps)
     tz = tables.check_timezone(tz)
-    as_of_d = pd.Timestamp(as_of).date() if as_of is not None else tables.today_in(tz)
+    as_of_d = tables.as_date(as_of) if as_of is not None else tables.today_in(tz)
     as_of_no = (as_of_d - _EPOCH).days
-    acts = activities if activities is not None else pd.DataFrame()
+    acts = activities
     keep = None
-    if len(acts) == 0 or "start_utc" not in acts:
-        acts = acts.iloc[0:0] if len(acts.columns) else pd.DataFrame(
-            {"start_utc": pd.Series(dtype="datetime64[ns, UTC]"), "sport": pd.Series(dtype=object),
-             "distance_m": pd.Series(dtype=float)})
+    if acts is None or len(acts) == 0 or "start_utc" not in acts:
         utc_ns = local_ns = np.zeros(0, dtype=np.int64)
         sport = np.zeros(0, dtype=object)
         distance = moving = ascent = np.zeros(0)
     else:
         utc_ns, local_ns = tables.local_ns(acts, tz)
-        sport = acts["sport"].to_numpy(dtype=object) if "sport" in acts else None
+        sport = np.asarray(acts["sport"], dtype=object) if "sport" in acts else None
         distance, moving, ascent = (tables.numeric(acts, "distance_m"), tables.numeric(acts, "moving_s"),
                                     tables.numeric(acts, "ascent_m"))
         day_all = local_ns // _NS_PER_DAY
@@ -465,7 +493,7 @@ def build_context(
     order = run_pos[np.argsort(utc_ns[run_pos], kind="stable")]
 
     if log_start is not None:
-        start_no = (pd.Timestamp(log_start).date() - _EPOCH).days
+        start_no = (tables.as_date(log_start) - _EPOCH).days
     elif len(order):
         start_no = int(day_no[order].min())
     else:

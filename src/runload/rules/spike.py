@@ -22,14 +22,17 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from runload.config import Config
 from runload.findings import Finding, Severity, new_finding
 from runload.rules.registry import rule, severity as severity_of
 from runload.rules._text import dist, dist_pair, message, num_above
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOURCE = "Frandsen et al. 2025"
 BANDS = ("reference", "small", "moderate", "large")
@@ -61,7 +64,7 @@ def range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         k += 1
     lev = np.zeros(lo.shape, dtype=np.int64)
     lev[has] = np.floor(np.log2(length[has])).astype(np.int64)
-    for k in np.unique(lev[has]):
+    for k in np.flatnonzero(np.bincount(lev[has])):  # the levels used (np.unique would import numpy.ma)
         sel = has & (lev == k)
         table = levels[k]
         out[sel] = np.maximum(table[lo[sel]], table[hi[sel] - (1 << int(k))])
@@ -175,6 +178,8 @@ def spike_table(runs: pd.DataFrame, cfg: Config, log_start=None, gaps=None) -> p
     no_baseline | insufficient_history | undefined | data_gap) and ``days_since_previous``
     [d] (NaN for the first run).
     """
+    import pandas as pd
+
     n = len(runs)
     if n == 0:
         return pd.DataFrame(

@@ -1,5 +1,6 @@
 """Rows and frames: an :class:`~runload.models.Activity` as stored values, and stored values read back
-defensively as DataFrame columns (no value that passed the door can make a read command fail)."""
+defensively as numpy columns (:class:`Columns`) and DataFrames (no value that passed the door can make a
+read command fail)."""
 
 from __future__ import annotations
 
@@ -23,24 +24,63 @@ _READABLE_START_UNIX = (-9_000_000_000, 9_000_000_000)
 _REQUIRED_TEXT_COLUMNS = ("sport", "source_format", "source_path")
 
 
-def _activity_column(name: str, values: tuple):
-    """One column of :meth:`Store.activities_frame` from the fetched values.
+class Columns:
+    """Columns of equal length by name, as numpy arrays: a stored table read without pandas.
 
-    Built column by column (several times faster than a DataFrame of rows
-    converted afterwards); a value not of its column's type (a store edited by
-    hand) is coerced the way ``pd.to_numeric(errors="coerce")`` does.
+    What the rules read (``runload check`` never loads pandas, whose import alone costs ~0.2 s a
+    command); it reads like a DataFrame where they need it (``len``, ``in``, ``[name]``,
+    ``columns``), and :meth:`to_frame` gives the DataFrame the store's ``*_frame`` methods return.
+    Times are ``datetime64``, optional values NaN (numbers) or None (objects).
     """
+
+    __slots__ = ("_data", "_n")
+
+    def __init__(self, data: dict, n: int):
+        self._data = data
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, name) -> bool:
+        return name in self._data
+
+    def __getitem__(self, name: str):
+        return self._data[name]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._data)
+
+    def to_frame(self):
+        """The same table as a DataFrame (``start_utc`` as datetime64[ns, UTC], text as Series)."""
+        import pandas as pd
+
+        return pd.DataFrame({c: _frame_column(c, v) for c, v in self._data.items()}, columns=self.columns)
+
+
+def _objects(values) -> "np.ndarray":
+    """A 1-D object array of ``values`` (lists and dicts stay single cells)."""
     import numpy as np
-    import pandas as pd  # noqa: F401
+
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _column_array(name: str, values: tuple):
+    """One stored column as a numpy array, read defensively: a value not of its column's type (a
+    store edited by hand) is coerced the way ``pd.to_numeric(errors="coerce")`` does."""
+    import numpy as np
 
     if name == "id":
         return np.array(values, dtype=np.int64)
     if name == "start_utc":  # read from the integer start_unix column: same instant, no text parsing
-        return pd.to_datetime(np.array(values, dtype=np.int64), unit="s", utc=True).as_unit("ns")
+        return np.array(values, dtype=np.int64).astype("datetime64[s]")
     if name in _NUMERIC_COLUMNS:
         try:
             column = np.array(values, dtype=np.float64)  # None -> NaN
         except (TypeError, ValueError, OverflowError):
+            import pandas as pd  # only for a store edited by hand
+
             column = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("float64").to_numpy()
         bad = ~np.isfinite(column)
         if name in _NON_NEGATIVE_COLUMNS:
@@ -51,22 +91,37 @@ def _activity_column(name: str, values: tuple):
         if bad.any():
             column = np.where(bad, np.nan, column)
         return column
-    if name in ("has_gps", "excluded", "corrected"):
+    if name in ("has_gps", "excluded", "corrected", "is_default"):
         return np.array([bool(v) for v in values], dtype=bool)
     if name in _REQUIRED_TEXT_COLUMNS:
-        return pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="str")
+        if set(map(type, values)) <= {str}:  # as runload wrote them (one C-level pass)
+            return _objects(values)
+        return _objects([v if isinstance(v, str) else str(v) for v in values])
     if name == "hr_seconds_by_bpm":
-        return pd.Series([_hr_histogram(h) for h in values], dtype=object)
+        return _objects([_hr_histogram(h) for h in values])
     if name == "notes":
-        return pd.Series([[] if n == "[]" else _notes_list(n) for n in values], dtype=object)
+        return _objects([[] if n == "[]" else _notes_list(n) for n in values])
     # optional text: None, not NaN, when missing (plain truth tests stay right)
-    return pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
+    if set(map(type, values)) <= {str, type(None)}:
+        return _objects(values)
+    return _objects([v if isinstance(v, str) else None for v in values])
+
+
+def _frame_column(name: str, array):
+    """A column of :meth:`Columns.to_frame` (the shape :meth:`Store.activities_frame` has always had)."""
+    import numpy as np
+    import pandas as pd
+
+    if array.dtype.kind == "M":
+        return pd.to_datetime(array.astype("datetime64[s]").astype(np.int64), unit="s", utc=True).as_unit("ns")
+    if array.dtype == object:
+        return pd.Series(array, dtype="str" if name in _REQUIRED_TEXT_COLUMNS else object)
+    return array
 
 
 def _hr_histogram(text) -> dict | None:
     """A stored heart-rate histogram; None for a missing or unreadable one (never an exception)."""
     import numpy as np
-    import pandas as pd  # noqa: F401
 
     if not isinstance(text, str) or not text:
         return None

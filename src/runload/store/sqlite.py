@@ -23,7 +23,9 @@ from runload.store.connect import (
     _connect_readonly, _db_error_sentence, _foreign_tables, _looks_like_sqlite, conn_close_quietly, default_db_path,
 )
 from runload.store.dedup import _FORMAT_RANK, DEDUP_START_S, _score, _twin
-from runload.store.rows import _READABLE_START_UNIX, _activity_column, _activity_values, _iso
+from runload.store.rows import (
+    _READABLE_START_UNIX, Columns, _activity_values, _column_array, _iso, _objects,
+)
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -639,8 +641,11 @@ class Store:
 
     def shoes_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's shoes: name, start_distance_m, check_at_m, retire_at_m, retired_on, is_default."""
-        import numpy as np  # noqa: F401  (the frames load pandas only when read)
-        import pandas as pd
+        return self.shoe_columns(athlete).to_frame()
+
+    def shoe_columns(self, athlete: str) -> Columns:
+        """:meth:`shoes_frame` as numpy columns (no pandas)."""
+        import numpy as np
 
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
@@ -650,14 +655,14 @@ class Store:
         ).fetchall()
         names, start, check_at, retire_at, retired, default = (list(c) for c in zip(*rows)) if rows else ([],) * 6
         # built column by column: a DataFrame of rows converted afterwards costs ms per athlete
-        return pd.DataFrame({
-            "name": pd.Series(names, dtype=object),
+        return Columns({
+            "name": _objects(names),
             "start_distance_m": np.array(start, dtype=np.float64),
-            "check_at_m": _activity_column("check_at_m", check_at),
-            "retire_at_m": _activity_column("retire_at_m", retire_at),
-            "retired_on": pd.Series([date.fromisoformat(v) if v else None for v in retired], dtype=object),
-            "is_default": np.array([bool(v) for v in default], dtype=bool),
-        })
+            "check_at_m": _column_array("check_at_m", check_at),
+            "retire_at_m": _column_array("retire_at_m", retire_at),
+            "retired_on": _objects([date.fromisoformat(v) if v else None for v in retired]),
+            "is_default": _column_array("is_default", default),
+        }, len(rows))
 
     # ------------------------------------------------------------------ gaps
     def add_gap(self, athlete: str, from_date: date, to_date: date, reason: str | None = None) -> int:
@@ -696,20 +701,21 @@ class Store:
     def gaps_frame(self, athlete: str) -> pd.DataFrame:
         """The athlete's declared gaps, oldest first: ``id``, ``from_date``, ``to_date``
         (``datetime.date``, inclusive) and ``reason`` (None when not given)."""
-        import numpy as np  # noqa: F401  (the frames load pandas only when read)
-        import pandas as pd
+        return self.gap_columns(athlete).to_frame()
 
+    def gap_columns(self, athlete: str) -> Columns:
+        """:meth:`gaps_frame` as numpy columns (no pandas)."""
         athlete_id = self.athlete_id(athlete)
         rows = self.conn.execute(
             "SELECT id, from_date, to_date, reason FROM gaps WHERE athlete_id = ? ORDER BY from_date, id",
             (athlete_id,),
         ).fetchall()
-        return pd.DataFrame({
-            "id": np.array([r[0] for r in rows], dtype=np.int64),
-            "from_date": pd.Series([date.fromisoformat(r[1]) for r in rows], dtype=object),
-            "to_date": pd.Series([date.fromisoformat(r[2]) for r in rows], dtype=object),
-            "reason": pd.Series([r[3] if isinstance(r[3], str) else None for r in rows], dtype=object),
-        })
+        return Columns({
+            "id": _column_array("id", [r[0] for r in rows]),
+            "from_date": _objects([date.fromisoformat(r[1]) for r in rows]),
+            "to_date": _objects([date.fromisoformat(r[2]) for r in rows]),
+            "reason": _column_array("reason", [r[3] for r in rows]),
+        }, len(rows))
 
     # ------------------------------------------------------------------ corrections by hand
     #: What ``runload activities set`` may correct: the name of the change-log field for each.
@@ -1086,7 +1092,8 @@ class Store:
 
         Corrections made by hand are applied (sport, distance, shoe, name); deleted activities are
         left out, and so are excluded ones unless ``include_excluded`` (for listings, which mark them).
-        Every table, rule, shoe total, report and summary reads activities through this method.
+        Every table, rule, shoe total, report and summary reads activities through this method or
+        :meth:`activity_columns` (the same values as numpy arrays, without pandas).
 
         ``start_utc`` is datetime64[ns, UTC]; numeric columns are float64 with NaN
         for missing values; optional text is None when missing; ``hr_seconds_by_bpm``
@@ -1094,9 +1101,17 @@ class Store:
         ``columns`` selects a subset of :attr:`ACTIVITY_COLUMNS` and ``sports`` keeps only
         those sports (both faster for big logs).
         """
-        import numpy as np  # noqa: F401  (the frames load pandas only when read)
-        import pandas as pd
+        table = self.activity_columns(athlete, with_hr=with_hr, columns=columns, sports=sports,
+                                      include_excluded=include_excluded)
+        try:
+            return table.to_frame()
+        except (ValueError, TypeError, AttributeError, OverflowError) as err:  # a value no runload wrote
+            raise self._unreadable(err) from None
 
+    def activity_columns(self, athlete: str, *, with_hr: bool = True, columns: Iterable[str] | None = None,
+                         sports: Iterable[str] | None = None, include_excluded: bool = False) -> Columns:
+        """:meth:`activities_frame` as numpy columns (:class:`~runload.store.rows.Columns`; ``start_utc``
+        is datetime64[s] UTC): what the rules read, without loading pandas."""
         athlete_id = self.athlete_id(athlete)
         cols = list(columns) if columns is not None else list(self.ACTIVITY_COLUMNS)
         unknown = [c for c in cols if c not in self._ACTIVITY_SQL]
@@ -1122,12 +1137,15 @@ class Store:
         ).fetchall()
         values = list(zip(*rows)) if rows else [()] * len(cols)
         try:
-            return pd.DataFrame({c: _activity_column(c, v) for c, v in zip(cols, values)}, columns=cols)
+            return Columns({c: _column_array(c, v) for c, v in zip(cols, values)}, len(rows))
         except (ValueError, TypeError, AttributeError, OverflowError) as err:  # a value no runload wrote
-            raise StoreError(
-                f"the store {self.path} is damaged (a stored activity value cannot be read: "
-                f"{' '.join(str(err).split())[:80]}); restore a backup or use another --db"
-            ) from None
+            raise self._unreadable(err) from None
+
+    def _unreadable(self, err: Exception) -> StoreError:
+        return StoreError(
+            f"the store {self.path} is damaged (a stored activity value cannot be read: "
+            f"{' '.join(str(err).split())[:80]}); restore a backup or use another --db"
+        )
 
     def duplicates_frame(self, athlete: str) -> pd.DataFrame:
         """Records dropped as duplicates, with the stored activity they duplicate."""
