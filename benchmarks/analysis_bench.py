@@ -192,15 +192,22 @@ def store_figures(data, as_of: date, reps: int = 3) -> None:
               f"of {', '.join(f'{t:.3f}' for t in times)} (Python start-up + imports alone: {startup:.3f} s)")
 
 
-def _timed_process(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one whole process, measured by ``/usr/bin/time``
-    (a small parent: a child forked from this big benchmark process would count its pages too)."""
+def _timed_process(cmd: list[str], env: dict) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds) of one whole process, measured by
+    ``/usr/bin/time`` (a small parent: a child forked from this big benchmark process would count its
+    pages too). CPU is user + system time of the process and the workers it waited for: on a shared
+    machine it moves much less than the wall time."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "RUNLOAD_MAXRSS_KB=%M", *cmd], env=env,
+    proc = subprocess.run(["/usr/bin/time", "-f", "RUNLOAD_MAXRSS_KB=%M RUNLOAD_CPU_S=%U+%S", *cmd], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
-    kb = [int(line.split("=", 1)[1]) for line in proc.stderr.splitlines() if line.startswith("RUNLOAD_MAXRSS_KB=")]
-    return wall, (kb[-1] / 1024 if kb else float("nan")), proc.returncode
+    kb, cpu = float("nan"), float("nan")
+    for line in proc.stderr.splitlines():
+        if line.startswith("RUNLOAD_MAXRSS_KB="):
+            fields = dict(f.split("=", 1) for f in line.split())
+            kb = int(fields["RUNLOAD_MAXRSS_KB"]) / 1024
+            cpu = sum(float(x) for x in fields["RUNLOAD_CPU_S"].split("+"))
+    return wall, kb, proc.returncode, cpu
 
 
 def scaling(sizes=(1, 10, 100, 1000), years: int = 5, reps: int = 3) -> None:
@@ -238,7 +245,7 @@ def scaling(sizes=(1, 10, 100, 1000), years: int = 5, reps: int = 3) -> None:
                    "--as-of", as_of.isoformat()]
             _timed_process(cmd, env)  # warm-up: page cache
             runs = sorted(_timed_process(cmd, env) for _ in range(reps))
-            wall, rss, code = runs[len(runs) // 2]
+            wall, rss, code, _ = runs[len(runs) // 2]
             assert code == 0
             print(f"{n:>8}  {wall:>15.3f}  {1000 * wall / n:>16.2f}  {max(r[1] for r in runs):>13.0f}")
     helps = sorted(_timed_process([sys.executable, "-m", "runload", "--help"], os.environ)[0] for _ in range(7))
@@ -261,7 +268,7 @@ def _bench_store(tmp: Path, athletes: int, years: int, seed: int = 7) -> tuple[P
 
 def reports(athletes: int = 100, years: int = 5, reps: int = 3) -> None:
     """``runload summary --all`` and ``runload report --all`` as whole processes for ``athletes`` ×
-    ``years``: best and median wall time of ``reps`` runs and peak RSS, on one core (``taskset -c 0``:
+    ``years``: best and median wall time of ``reps`` runs, CPU time and peak RSS, on one core (``taskset -c 0``:
     the report's worker processes share it) and on two. ``report`` writes a real file; its size is
     printed too (every chart is in it, twice: a phone and a wide layout)."""
     import shutil
@@ -280,16 +287,16 @@ def reports(athletes: int = 100, years: int = 5, reps: int = 3) -> None:
         ]
         pinned = ["taskset", "-c", str(cores[0])] if shutil.which("taskset") else None
         print(f"{athletes} athletes × {years} years; {len(cores)} cores available")
-        print("command          cores  best wall [s]  median wall [s]  peak RSS [MB]")
+        print("command          cores  best wall [s]  median wall [s]  min CPU [s]  peak RSS [MB]")
         for label, args, ok in commands:
             for n_cores, prefix in ((1, pinned), (len(cores), [])):
                 if prefix is None:
                     continue
                 cmd = [*prefix, *base, *args]
                 runs = sorted(_timed_process(cmd, env) for _ in range(reps))
-                assert all(code in ok for _, _, code in runs), f"{label} failed: {[r[2] for r in runs]}"
+                assert all(r[2] in ok for r in runs), f"{label} failed: {[r[2] for r in runs]}"
                 print(f"{label:<15}  {n_cores:>5}  {runs[0][0]:>13.2f}  {runs[len(runs) // 2][0]:>15.2f}  "
-                      f"{max(r[1] for r in runs):>13.0f}")
+                      f"{min(r[3] for r in runs):>12.1f}  {max(r[1] for r in runs):>13.0f}")
         print(f"report size: {out.stat().st_size / 1e6:.1f} MB")
 
 
