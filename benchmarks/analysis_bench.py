@@ -2,7 +2,9 @@
 
 Run: ``.venv/bin/python benchmarks/analysis_bench.py [athletes] [years] [--no-store] [--full]``,
 or ``... --scaling [N ...]`` for ``check --all`` as a whole process at 1, 10, 100 and 1,000
-athletes × 5 years (wall time, peak RSS) and ``runload --help`` against ``import click``.
+athletes × 5 years (wall time, peak RSS) and ``runload --help`` against ``import click``,
+or ``... --reports [N [REPS]]`` for ``summary --all`` and ``report --all`` of N (100) athletes × 5 years
+as whole processes, on one core and on two (wall time, peak RSS of the largest process).
 Data are generated in memory (not timed): 3–6 running days a week around a
 per-athlete base volume with a weekly long run, build/recovery cycles, breaks
 of 2–6 weeks, some double days, cross-training, 3–5 rotated shoes and, for one
@@ -190,15 +192,22 @@ def store_figures(data, as_of: date, reps: int = 3) -> None:
               f"of {', '.join(f'{t:.3f}' for t in times)} (Python start-up + imports alone: {startup:.3f} s)")
 
 
-def _timed_process(cmd: list[str], env: dict) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one whole process, measured by ``/usr/bin/time``
-    (a small parent: a child forked from this big benchmark process would count its pages too)."""
+def _timed_process(cmd: list[str], env: dict) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds) of one whole process, measured by
+    ``/usr/bin/time`` (a small parent: a child forked from this big benchmark process would count its
+    pages too). CPU is user + system time of the process and the workers it waited for: on a shared
+    machine it moves much less than the wall time."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "RUNLOAD_MAXRSS_KB=%M", *cmd], env=env,
+    proc = subprocess.run(["/usr/bin/time", "-f", "RUNLOAD_MAXRSS_KB=%M RUNLOAD_CPU_S=%U+%S", *cmd], env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
-    kb = [int(line.split("=", 1)[1]) for line in proc.stderr.splitlines() if line.startswith("RUNLOAD_MAXRSS_KB=")]
-    return wall, (kb[-1] / 1024 if kb else float("nan")), proc.returncode
+    kb, cpu = float("nan"), float("nan")
+    for line in proc.stderr.splitlines():
+        if line.startswith("RUNLOAD_MAXRSS_KB="):
+            fields = dict(f.split("=", 1) for f in line.split())
+            kb = int(fields["RUNLOAD_MAXRSS_KB"]) / 1024
+            cpu = sum(float(x) for x in fields["RUNLOAD_CPU_S"].split("+"))
+    return wall, kb, proc.returncode, cpu
 
 
 def scaling(sizes=(1, 10, 100, 1000), years: int = 5, reps: int = 3) -> None:
@@ -236,13 +245,59 @@ def scaling(sizes=(1, 10, 100, 1000), years: int = 5, reps: int = 3) -> None:
                    "--as-of", as_of.isoformat()]
             _timed_process(cmd, env)  # warm-up: page cache
             runs = sorted(_timed_process(cmd, env) for _ in range(reps))
-            wall, rss, code = runs[len(runs) // 2]
+            wall, rss, code, _ = runs[len(runs) // 2]
             assert code == 0
             print(f"{n:>8}  {wall:>15.3f}  {1000 * wall / n:>16.2f}  {max(r[1] for r in runs):>13.0f}")
     helps = sorted(_timed_process([sys.executable, "-m", "runload", "--help"], os.environ)[0] for _ in range(7))
     clicks = sorted(_timed_process([sys.executable, "-c", "import click"], os.environ)[0] for _ in range(7))
     print(f"runload --help: median {helps[3]:.3f} s; python -c 'import click': median {clicks[3]:.3f} s "
           f"(ratio {helps[3] / clicks[3]:.1f}×, 7 runs each)")
+
+
+def _bench_store(tmp: Path, athletes: int, years: int, seed: int = 7) -> tuple[Path, date]:
+    """A store of ``athletes`` × ``years`` (the same athletes as :func:`scaling`), written once, not timed."""
+    rng = np.random.default_rng(seed)
+    start, as_of = date(2020, 1, 1), date(2020 + years, 1, 1)
+    db = tmp / "bench.db"
+    t0 = time.perf_counter()
+    data = [(f"athlete{i}",) + make_athlete(rng, i, start, years, i % 5 == 0) for i in range(athletes)]
+    write_store(db, data, as_of)
+    print(f"store of {athletes} athletes × {years} years written in {time.perf_counter() - t0:.0f} s (not timed)")
+    return db, as_of
+
+
+def reports(athletes: int = 100, years: int = 5, reps: int = 3) -> None:
+    """``runload summary --all`` and ``runload report --all`` as whole processes for ``athletes`` ×
+    ``years``: best and median wall time of ``reps`` runs, CPU time and peak RSS, on one core (``taskset -c 0``:
+    the report's worker processes share it) and on two. ``report`` writes a real file; its size is
+    printed too (every chart is in it, twice: a phone and a wide layout)."""
+    import shutil
+
+    cores = sorted(os.sched_getaffinity(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        db, as_of = _bench_store(tmp, athletes, years)
+        (tmp / "empty.toml").write_text("")
+        env = {**os.environ, "RUNLOAD_CONFIG": str(tmp / "empty.toml")}
+        base = [sys.executable, "-m", "runload", "--db", str(db)]
+        out = tmp / "report.html"
+        commands = [  # summary exits 7 when an athlete's week has no data (some are on a break): not a failure
+            ("summary --all", ["summary", "--all", "--as-of", as_of.isoformat(), "--fail-on", "never"], (0, 7)),
+            ("report --all", ["report", "--all", "--as-of", as_of.isoformat(), "--out", str(out)], (0,)),
+        ]
+        pinned = ["taskset", "-c", str(cores[0])] if shutil.which("taskset") else None
+        print(f"{athletes} athletes × {years} years; {len(cores)} cores available")
+        print("command          cores  best wall [s]  median wall [s]  min CPU [s]  peak RSS [MB]")
+        for label, args, ok in commands:
+            for n_cores, prefix in ((1, pinned), (len(cores), [])):
+                if prefix is None:
+                    continue
+                cmd = [*prefix, *base, *args]
+                runs = sorted(_timed_process(cmd, env) for _ in range(reps))
+                assert all(r[2] in ok for r in runs), f"{label} failed: {[r[2] for r in runs]}"
+                print(f"{label:<15}  {n_cores:>5}  {runs[0][0]:>13.2f}  {runs[len(runs) // 2][0]:>15.2f}  "
+                      f"{min(r[3] for r in runs):>12.1f}  {max(r[1] for r in runs):>13.0f}")
+        print(f"report size: {out.stat().st_size / 1e6:.1f} MB")
 
 
 def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = False) -> None:
@@ -286,7 +341,9 @@ def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = F
 if __name__ == "__main__":
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     args = [int(a) for a in sys.argv[1:] if not a.startswith("--")]
-    if "--scaling" in flags:
+    if "--reports" in flags:
+        reports(*args[:1], reps=args[1] if len(args) > 1 else 3)
+    elif "--scaling" in flags:
         scaling(tuple(args) or (1, 10, 100, 1000))
     else:
         main(*args, store="--no-store" not in flags, full="--full" in flags)

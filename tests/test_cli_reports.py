@@ -226,6 +226,27 @@ def test_team_report_drawn_on_all_cores_equals_the_one_drawn_on_one(tmp_path):
     assert one == many and one.count("<section") >= 4
 
 
+def test_team_report_read_and_drawn_in_workers_is_the_page_drawn_in_one_process(tmp_path):
+    """From 4 athletes on, the command reads and draws each athlete in a worker process that opens
+    the store itself; the page is the one drawn from the athletes collected in this process."""
+    import multiprocessing
+
+    from runload.report.html import render_report
+    from runload.service import collect_team
+    from runload.store import Store
+
+    db = make_store(tmp_path / "s.db", {"alex": WARNING_WEEK, "sam": STEADY, "kim": ALERT_WEEK, "lee": STEADY,
+                                        "max": WARNING_WEEK})
+    out = tmp_path / "team.html"
+    result = run("--db", db, "report", "--all", "--as-of", "2024-01-17", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "5 athletes" in result.output
+    with Store.open(db, readonly=True) as store:
+        athletes = collect_team(store, store.athlete_names(), as_of=date(2024, 1, 17))
+    assert out.read_text() == render_report(athletes, team=True)
+    assert multiprocessing.active_children() == []  # the workers have ended
+
+
 def test_summary_json_streamed_athlete_by_athlete_is_the_whole_list(tmp_path):
     from runload import service
     from runload.report.summary import summary_json

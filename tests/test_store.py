@@ -312,3 +312,18 @@ def test_numpy_columns_hold_the_frames_values_and_give_the_same_findings(tmp_sto
     assert on_columns.findings and [f.to_json() for f in on_columns.findings] == [
         f.to_json() for f in on_frames.findings]
     assert {f.rule for f in on_columns.findings} >= {"weekly_increase", "shoe_wear"}
+
+
+def test_stored_heart_rate_histograms_read_back_without_impossible_bins(tmp_store):
+    """A histogram written by hand (or by an older runload) keeps only 1–299 bpm bins with a finite,
+    positive time; an unreadable one reads as no heart rate, never as an error."""
+    tmp_store.add_file(tmp_store.athlete_id("me", create=True), [make_run("2024-03-01T06:00Z", 10.0),
+                                                                 make_run("2024-03-02T06:00Z", 10.0)],
+                       source_path="/x/hr.fit", content_hash="hr")
+    ids = list(tmp_store.activities_frame("me")["id"])
+    tmp_store.conn.execute("UPDATE activities SET hr_seconds_by_bpm = ? WHERE id = ?",
+                           ('{"150": 60.5, "0": 5, "151": NaN, "152": Infinity, "153": -1, "400": 3, "154": 0}',
+                            ids[0]))
+    tmp_store.conn.execute("UPDATE activities SET hr_seconds_by_bpm = ? WHERE id = ?", ('{"x": 1}', ids[1]))
+    frame = tmp_store.activities_frame("me")
+    assert frame["hr_seconds_by_bpm"].tolist() == [{150: 60.5}, None]

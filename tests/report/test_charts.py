@@ -184,3 +184,37 @@ def mdates_num2date(x):
     if isinstance(x, (np.datetime64, pd.Timestamp)):
         return pd.Timestamp(x).tz_localize(None)
     return pd.Timestamp(mdates.num2date(x)).tz_localize(None)
+
+
+def _stock_svg(fig) -> str:
+    """The figure as matplotlib's own savefig writes it (it lays the figure out itself)."""
+    import io
+
+    buf = io.StringIO()
+    with charts._literal_text(fig):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.find("<svg"):]
+
+
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
+def test_svg_laid_out_once_is_what_matplotlib_writes(layout):
+    """to_svg lays a chart out before saving (one draw, not two) and measures each label once per
+    process; the file is byte for byte the one matplotlib's savefig writes, on a second save too
+    (which matplotlib lays out from the first one's positions: not always the same bytes)."""
+    rng = np.random.default_rng(3)
+    start = pd.Timestamp("2024-01-01 06:00", tz="UTC")
+    rows = [((start + pd.Timedelta(days=i)).isoformat(), float(rng.uniform(4, 15)))
+            for i in range(120) if rng.random() < 0.7]
+    acts, daily, weekly = _weekly(rows)
+    result = analyze(acts, None, "t", tz="Europe/Berlin", as_of="2024-04-29", config=Config())
+    makers = [lambda: charts.weekly_distance(result.weekly, "km", flagged=result.findings, layout=layout),
+              lambda: charts.calendar_heatmap(result.daily, "km", layout=layout),
+              lambda: charts.acwr_chart(result.acwr, "coupled", others=["ewma"], layout=layout),
+              lambda: charts.shoe_wear([{"name": "Pegasus $40$", "distance_m": 5e5, "status": "replace"}], "mi",
+                                       layout=layout)]
+    for make in makers:
+        fig, stock = make(), make()
+        assert charts.to_svg(fig) == _stock_svg(stock)
+        assert fig.get_layout_engine() is not None  # switched off only while saving
+        assert charts.to_svg(fig) == _stock_svg(stock)

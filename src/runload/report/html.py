@@ -8,7 +8,7 @@
 * With several athletes the page starts with the coach's team overview, all
   athletes judged on one team date: one row per athlete, most severe first,
   with the reasons in words and numbers, shoes due and how old the newest
-  data is (:func:`runload.report.data.team_rows`); the athletes' sections
+  data is (the order of :func:`runload.report.data.team_rows`); the athletes' sections
   follow in the same order.
 * One page for a phone, a laptop and paper: each chart comes in a narrow
   layout (screens below 720 px, chosen by ``<picture>``) and a wide one
@@ -27,6 +27,7 @@ import functools
 import base64
 import html
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Sequence
 
@@ -44,7 +45,6 @@ from runload.report.data import (
     severity_of,
     strip_disclaimer,
     team_row,
-    team_rows,
 )
 from runload.report.text import finding_numbers
 from runload.units import fmt_distance, fmt_duration, m_to
@@ -120,7 +120,7 @@ img.chart{max-width:100%}
 }
 """
 
-__all__ = ["render_report", "CSP", "athlete_anchor"]
+__all__ = ["render_report", "render_page", "athlete_part", "AthletePart", "CSP", "athlete_anchor"]
 
 
 def e(value: Any) -> str:
@@ -236,9 +236,12 @@ def team_row_cells(row: TeamRow, units: str) -> list[str]:
 
 
 def team_overview(rows: Sequence[TeamRow], units: str, day: date) -> str:
+    return _team_overview([team_row_cells(r, units) for r in rows], units, day)
+
+
+def _team_overview(body: Sequence[Sequence[str]], units: str, day: date) -> str:
     headers = ["athlete", "status", "reasons (last 4 weeks)", "last week", "this week so far",
                f"4 weeks before [{units}]", "acute:chronic", "data"]
-    body = [team_row_cells(r, units) for r in rows]
     return (
         '<section id="team" data-part="triage"><h2>Team overview</h2>'
         f"<p class=note>Every athlete is judged on the team date, {e(day.isoformat())}, most severe first. "
@@ -466,8 +469,32 @@ DISCLAIMER_HTML = ("Every flag here is a training-load risk flag, named with its
                    "look at the training, not a diagnosis. If pain changes how you run, see a health professional.")
 
 
-def _section_of_row(r, units: str, weeks: int) -> str:
-    return athlete_section(r.index, r.data, units, weeks, row=r)
+@dataclass(frozen=True)
+class AthletePart:
+    """All the page shows of one athlete, rendered on its own (for a team: in a worker process,
+    so only this text, never the athlete's frames, goes back to the page)."""
+
+    name: str
+    as_of: date
+    sort_key: tuple
+    """The team overview's order: most severe first (:attr:`runload.report.data.TeamRow.sort_key`)."""
+    overview: list[str]
+    """The athlete's row of the team overview (HTML cells)."""
+    section: str
+    findings: int
+    """Findings in the whole log (the command line counts them)."""
+
+
+def athlete_part(index: int, data: AthleteData, units: str = "km", weeks: int = 12) -> AthletePart:
+    """The overview row and the section of the athlete at place ``index`` (from 1) in the report's
+    list: the place names the section's anchor, whatever order the overview puts it in."""
+    row = team_row(data, units, index)
+    return AthletePart(data.name, data.as_of, row.sort_key, team_row_cells(row, units),
+                       athlete_section(index, data, units, weeks, row=row), len(data.findings))
+
+
+def _part_of(indexed: tuple[int, AthleteData], units: str, weeks: int) -> AthletePart:
+    return athlete_part(indexed[0], indexed[1], units, weeks)
 
 
 def render_report(athletes: Sequence[AthleteData], units: str = "km", weeks: int = 12,
@@ -476,15 +503,26 @@ def render_report(athletes: Sequence[AthleteData], units: str = "km", weeks: int
 
     With ``team``, athletes are judged on one date (give them all the same
     ``as_of``, see :func:`runload.service.collect_team`) and their sections
-    follow the overview's order: most severe first. ``map_sections(fn, rows)``
-    renders the athlete sections (charts are most of the time): the command line
-    passes a map over all cores for a team.
+    follow the overview's order: most severe first. ``map_sections(fn, items)``
+    renders each athlete's part (charts are most of the time): a map over all
+    cores renders the same page.
     """
     team = len(athletes) > 1 if team is None else team
+    parts = list(map_sections(functools.partial(_part_of, units=units, weeks=weeks),
+                              list(enumerate(athletes, 1))))
+    return render_page(parts, units=units, team=team, title=title)
+
+
+def render_page(parts: Sequence[AthletePart], units: str = "km", team: bool | None = None,
+                title: str | None = None) -> str:
+    """The HTML page of athletes' parts (:func:`athlete_part`, given in the report's order): for
+    ``team`` the overview first, then the sections in its order (most severe first)."""
+    team = len(parts) > 1 if team is None else team
     if title is None:
-        title = "runload team report" if team else f"runload report: {athletes[0].name}" if athletes else "runload"
-    rows = team_rows(athletes, units) if team else [team_row(d, units, i) for i, d in enumerate(athletes, 1)]
-    days = sorted({d.as_of for d in athletes})
+        title = "runload team report" if team else f"runload report: {parts[0].name}" if parts else "runload"
+    if team:
+        parts = sorted(parts, key=lambda p: p.sort_key)
+    days = sorted({p.as_of for p in parts})
     as_of_text = ", ".join(d.isoformat() for d in days)
     out = [
         "<!DOCTYPE html>",
@@ -500,8 +538,8 @@ def render_report(athletes: Sequence[AthleteData], units: str = "km", weeks: int
         "<main>",
     ]
     if team:
-        out.append(team_overview(rows, units, days[-1] if days else date.today()))
-    out.extend(map_sections(functools.partial(_section_of_row, units=units, weeks=weeks), rows))
+        out.append(_team_overview([p.overview for p in parts], units, days[-1] if days else date.today()))
+    out.extend(p.section for p in parts)
     out.append("</main>")
     out.append(f"<footer class=note><p>Generated by runload {e(__version__)}.</p></footer>")
     out.append("</body></html>")
