@@ -545,3 +545,22 @@ def test_ascii_compatible_encodings():
     assert not _xml.ascii_compatible(b'<?xml version="1.0" encoding="cp037"?><a/>')
     assert not _xml.ascii_compatible(b'<?xml version="1.0" encoding=utf-8?><a/>')
     assert not _xml.ascii_compatible(b" <a/>")
+
+
+def test_times_from_their_digits_are_the_texts_instants():
+    """``times_us`` computes plain UTC times from their digits: the same instants as ``unix_us`` of
+    the texts, and the text path for anything else (invalid dates, other shapes, mixed lengths)."""
+    import numpy as np
+
+    good = [b"2021-05-24T10:00:05Z", b"2024-02-29T23:59:59.999999Z", b"1000-01-01T00:00:00.5Z",
+            b"9999-12-31T23:59:59.123Z", b"1969-12-31T23:59:59.25Z", b"2000-02-29T12:00:00.000Z"]
+    odd = [b"2023-02-29T10:00:00Z", b"2100-02-29T00:00:00Z", b"2021-13-01T00:00:00Z", b"2021-00-10T00:00:00Z",
+           b"2021-04-31T00:00:00Z", b"2021-05-24T24:00:00Z", b"2021-05-24T10:60:00Z", b"2021-05-24T10:00:60Z",
+           b"0999-01-01T00:00:00Z", b"2021-05-24T10:00:00z", b"2021-05-24 10:00:00Z", b" 2021-05-24T10:00:00Z",
+           b"2021-05-24T10:00:00+02:00", b"2021-05-24T10:00:00.1234567Z", b"2021-05-24T10:00:00.Z", b"",
+           b"2021-05-24T10:00:00", b"2021-05-24T1a:00:00Z"]
+    for text in good + odd:
+        for group in ([text], [text, text], [text, good[0]], [good[1], text], [good[0], text, good[2]]):
+            want = _xml.unix_us(_xml.time_texts(group))
+            assert np.array_equal(_xml.times_us(group), want, equal_nan=True), group
+    assert not np.isnan(_xml.times_us(good[:1] * 3)).any()

@@ -128,7 +128,7 @@ class _Totals:
 
     def add_columns(self, cols, t_s, final: bool) -> None:
         """One chunk of one segment's converted points (lat, lon, ele, t [µs], hr, cad; None for none)
-        and their time texts (for the start as written)."""
+        and their time texts or captured bytes (for the start as written)."""
         if cols is not None:
             lat, lon, ele, t, hr, cad = cols
             no_coordinates = np.isnan(lat) | np.isnan(lon)
@@ -137,7 +137,8 @@ class _Totals:
             self.untimed += int(untimed.sum())
             keep = ~no_coordinates & ~untimed
             if self.first_text is None and keep.any():
-                self.first_text = t_s[int(np.argmax(keep))]
+                text = t_s[int(np.argmax(keep))]
+                self.first_text = text.decode("ascii") if isinstance(text, bytes) else text
             if keep.all():
                 keep = slice(None)
             cols = [lat[keep], lon[keep], ele[keep], t[keep], hr[keep], cad[keep]]
@@ -492,12 +493,12 @@ _POINT_DEPTH = 4
 
 
 def _columns(cols) -> tuple:
-    """Converted point columns (as :meth:`_Totals.add` converts texts) and the time texts, of strict-point captures."""
+    """Converted point columns (as :meth:`_Totals.add` converts texts) and the time captures (ASCII bytes once
+    :func:`~runload.importers._xml.times_us` took them), of strict-point captures."""
     lat_a, lat_b, lon_a, lon_b, lon_c, lon_d, lat_c, lat_d, ele, time, hr_a, cad_a, cad_b, hr_b, _ = cols
     num = _xml.num_column
-    texts = _xml.time_texts(time)
     return (num(_xml.pick(lat_a, lat_b, lat_c, lat_d)), num(_xml.pick(lon_a, lon_b, lon_c, lon_d)), num(ele),
-            unix_us(texts), num(_xml.pick(hr_a, hr_b)), num(_xml.pick(cad_a, cad_b)), texts)
+            _xml.times_us(time), num(_xml.pick(hr_a, hr_b)), num(_xml.pick(cad_a, cad_b)), time)
 
 
 def read_gpx(data: bytes, fast: bool = True) -> list[Activity]:

@@ -587,7 +587,7 @@ def _columns(columns) -> tuple:
     run = _xml.pick(run_a, run_b)
     if any(run):
         cad = np.where(_xml.present(has_cadence), cad, _xml.num_column(run))
-    return (unix_us(_xml.time_texts(time)), _xml.num_column(hr).astype(np.float32), _xml.num_column(altitude),
+    return (_xml.times_us(time), _xml.num_column(hr).astype(np.float32), _xml.num_column(altitude),
             _xml.num_column(distance), cad.astype(np.float32), _xml.present(position))
 
 
