@@ -262,7 +262,7 @@ def _scan_spans(data: bytes, spans):
     def emit(cols, final: bool):
         totals.add_columns(cols[:6] if cols is not None else None, cols[6] if cols is not None else None, final)
 
-    chunker = _xml.Chunker(emit)
+    chunker = _xml.Chunker(emit, _columns)
 
     def add(final: bool):
         if fast:
@@ -399,7 +399,7 @@ def _scan_spans(data: bytes, spans):
         for cols in _xml.point_rows(_point_patterns, _POINT_START, b"TrackPointExtension", data, begin, end, proof):
             if live:
                 n_points += len(cols[0])
-                chunker.add(_columns(cols))
+                chunker.add(cols)
         return proof
 
     def after_region() -> None:

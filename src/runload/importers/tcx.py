@@ -314,7 +314,7 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
         if columns is not None:
             act.add_columns(columns)
 
-    chunker = _xml.Chunker(emit)
+    chunker = _xml.Chunker(emit, _columns)
 
     def convert():
         act.add_points((_texts(c_time), _texts(c_hr), _texts(c_alt), _texts(c_dist), _texts(c_cad), c_gps))
@@ -474,7 +474,7 @@ def _scan_spans(data: bytes, keep_points: bool, spans) -> tuple[list[Activity], 
         proof = {"maybe": (b"xsi:",)}  # the common shape's HeartRateBpm xsi:type
         for columns in _xml.point_rows(_point_patterns, _POINT_START, b"TPX", data, begin, end, proof):
             if live:
-                chunker.add(_columns(columns))
+                chunker.add(columns)
         return proof
 
     def after_region() -> None:
