@@ -564,3 +564,14 @@ def test_times_from_their_digits_are_the_texts_instants():
             want = _xml.unix_us(_xml.time_texts(group))
             assert np.array_equal(_xml.times_us(group), want, equal_nan=True), group
     assert not np.isnan(_xml.times_us(good[:1] * 3)).any()
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n", b"\n"])
+def test_errors_after_skipped_regions_keep_their_line_whatever_the_line_ends(monkeypatch, newline):
+    # (a refusal on the fast path is read again by the general scanner, whose line is the one reported;
+    # the parser still gets a skipped region's line breaks, as it counts them, so its own lines agree)
+    data = gpx_doc(_segments(2, 50)).replace(b"\n", newline).replace(b"</trk>", b"</trq>")
+    general, fast = _both(gpx.read_gpx, data)
+    assert fast == general
+    assert general[0] == "refused" and "mismatched tag" in general[1]
+    assert _region_ways(monkeypatch, gpx.read_gpx, data) == (2, 0)

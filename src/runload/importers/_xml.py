@@ -541,7 +541,7 @@ def run_regions(parser, data: bytes, spans, on_region, after_region) -> None:
             # a region's own declarations open and close inside it: the counts stay right without them
             parser.StartNamespaceDeclHandler = parser.EndNamespaceDeclHandler = None
             if ascii_doc and proof and proof["ok"] and proven(data, begin, end, proof["prefixes"], bound, proof["maybe"]):
-                _feed_newlines(parser, data.count(b"\n", begin, end))
+                _feed_newlines(parser, line_breaks(data, begin, end))
             else:
                 _feed(parser, view, begin, end)
             parser.StartElementHandler, parser.EndElementHandler = handlers
@@ -609,6 +609,17 @@ def proven(data: bytes, begin: int, end: int, prefixes, bound: dict, maybe=()) -
         if data[offset : min(offset + FEED_BYTES, end)].translate(None, _PROVEN_BYTES):
             return False
     return True
+
+
+def line_breaks(data: bytes, begin: int, end: int) -> int:
+    """Line breaks in ``data[begin:end]`` as the parser counts them: ``\n``, ``\r\n`` and a lone ``\r``.
+
+    A region starts after a ``>`` and ends at a ``<``, so no ``\r\n`` straddles its bounds.
+    """
+    lines = data.count(b"\n", begin, end)
+    if data.find(b"\r", begin, end) != -1:
+        lines += data.count(b"\r", begin, end) - data.count(b"\r\n", begin, end)
+    return lines
 
 
 _NEWLINES = b"\n" * FEED_BYTES
