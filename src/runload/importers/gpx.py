@@ -447,7 +447,7 @@ def _point_patterns(prefix: bytes | None, ext: bytes = b"") -> tuple[re.Pattern,
     literal of its start tag), so that a region it takes whole need not go through the parser
     (:func:`runload.importers._xml.proven`)."""
     if prefix is None:
-        return (_point_pattern(None),)
+        return (_lazy_point_pattern(None),)
     p, x = re.escape(prefix), re.escape(ext)
     common = re.compile(
         b"<" + p + rb"trkpt\s++lat=\"(" + _xml.NUM + rb")\"()\s++lon=\"(" + _xml.NUM + rb")\"()()()()()\s*+>\s*+"
@@ -460,7 +460,12 @@ def _point_patterns(prefix: bytes | None, ext: bytes = b"") -> tuple[re.Pattern,
         + b"</" + p + rb"trkpt>"
         + _xml.NOT_STRICT
     )
-    return common, _point_pattern(prefix)
+    return common, _lazy_point_pattern(prefix)
+
+
+@functools.lru_cache(maxsize=16)
+def _lazy_point_pattern(prefix: bytes | None) -> _xml.Lazy:
+    return _xml.Lazy(functools.partial(_point_pattern, prefix))
 
 
 @functools.lru_cache(maxsize=16)

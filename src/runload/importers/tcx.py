@@ -517,7 +517,7 @@ def _point_patterns(prefix: bytes | None, ext: bytes = b"") -> tuple[re.Pattern,
     literal of its start tag), so that a region it takes whole need not go through the parser
     (:func:`runload.importers._xml.proven`)."""
     if prefix is None:
-        return (_point_pattern(None),)
+        return (_lazy_point_pattern(None),)
     p, x = re.escape(prefix), re.escape(ext)
 
     def el(name: bytes, inner: bytes, open_end: bytes = b">") -> bytes:
@@ -541,7 +541,12 @@ def _point_patterns(prefix: bytes | None, ext: bytes = b"") -> tuple[re.Pattern,
         + b"(?:" + el(b"Extensions", rb"\s*+" + tpx) + b")?()"
         + b"</" + p + rb"Trackpoint>"
         + _xml.NOT_STRICT
-    ), _point_pattern(prefix)
+    ), _lazy_point_pattern(prefix)
+
+
+@functools.lru_cache(maxsize=16)
+def _lazy_point_pattern(prefix: bytes | None) -> _xml.Lazy:
+    return _xml.Lazy(functools.partial(_point_pattern, prefix))
 
 
 @functools.lru_cache(maxsize=16)
