@@ -445,6 +445,16 @@ PROOF_TCX = {
     "TPX with its own default namespace": (lambda: tcx_doc([[tcx_point(
         i, ext='<Extensions><TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Speed>3.1</Speed>'
                "<RunCadence>82</RunCadence></TPX></Extensions>") for i in range(20)]]), "proven"),
+    "TPX with a cadence sensor attribute": (lambda: tcx_doc([[tcx_point(
+        i, ext='<Extensions><TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2" '
+               'CadenceSensor="Footpod"><Speed>3.1</Speed><RunCadence>82</RunCadence></TPX></Extensions>')
+        for i in range(20)]]), "proven"),
+    "prefixed TPX, its children unprefixed": (lambda: tcx_doc([[tcx_point(
+        i, ext="<Extensions><ns3:TPX><Speed>3.1</Speed><RunCadence>8</RunCadence></ns3:TPX></Extensions>")
+        for i in range(20)]]), "proven"),
+    "TPX attribute value with an entity": (lambda: tcx_doc([[tcx_point(
+        i, ext='<Extensions><TPX CadenceSensor="Foot&amp;pod"><Speed>3.1</Speed></TPX></Extensions>')
+        for i in range(20)]]), "fed"),
     "xsi:type heart rate": (lambda: tcx_doc([[tcx_point(i).replace(
         "<HeartRateBpm>", '<HeartRateBpm xsi:type="HeartRateInBeatsPerMinute_t">') for i in range(20)]],
         head="").replace(b"<TrainingCenterDatabase ",

@@ -414,14 +414,14 @@ def regions(data: bytes, name: bytes):
                 pos = tag.end()
 
 
-def point_rows(patterns_for, point_start, ext_name: bytes, data: bytes, begin: int, end: int, proof: dict):
+def point_rows(patterns_for, point_start, ext_names: tuple, data: bytes, begin: int, end: int, proof: dict):
     """Columns (tuples of captures) of the strict points in ``data[begin:end]``, a few MB at a time.
 
-    ``patterns_for(prefix, ext)`` are point patterns (the same groups) with the
+    ``patterns_for(prefix, *ext)`` are point patterns (the same groups) with the
     reader's own elements under that literal prefix (``b""`` for none), or
     under any prefix for None, tried in turn: the first is the common shape
-    only (its extension element ``ext_name`` under the literal prefix ``ext``),
-    the next any strict shape. A literal prefix halves the matching time,
+    only (its extension elements ``ext_names`` under the literal prefixes
+    ``ext`` the first points use), the next any strict shape. A literal prefix halves the matching time,
     and a file uses one prefix for them (``point_start`` finds it, group 1).
     Slices are cut where a point starts (inside a strict region every such
     start is a tag). Raises :class:`Fallback` when anything in the region is
@@ -443,7 +443,8 @@ def point_rows(patterns_for, point_start, ext_name: bytes, data: bytes, begin: i
         first = point_start.search(data, begin, cut)
         if first is not None:
             # the extension's prefix from the first few points (a whole slice without one costs a full scan)
-            key = first.group(1), ext_prefix(data, ext_name, first.start(), min(cut, first.start() + 8192))
+            near = min(cut, first.start() + 8192)
+            key = (first.group(1), *(ext_prefix(data, name, first.start(), near) for name in ext_names))
             patterns = list(patterns_for(*key))
         else:
             key, patterns = (), []

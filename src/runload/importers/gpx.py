@@ -396,7 +396,8 @@ def _scan_spans(data: bytes, spans):
             raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
         live = stack[depth] == _TRKSEG
         proof: dict = {}
-        for cols in _xml.point_rows(_point_patterns, _POINT_START, b"TrackPointExtension", data, begin, end, proof):
+        for cols in _xml.point_rows(_point_patterns, _POINT_START, (b"TrackPointExtension",), data, begin, end,
+                                     proof):
             if live:
                 n_points += len(cols[0])
                 chunker.add(cols)
