@@ -397,3 +397,191 @@ def test_dtd_and_entities_are_refused_with_the_same_reason_on_both_paths():
         for bad in (b'<!DOCTYPE x [<!ENTITY a "b">]>' + body, b'<!DOCTYPE x SYSTEM "file:///etc/passwd">' + body):
             general, fast = _both(read, bad)
             assert fast == general == ("refused", "XML with a DTD or entities is refused")
+
+
+# ------------------------------------------------------------------ regions proven well-formed skip the parser
+#
+# A region that the common shape takes whole, with only printable ASCII and no
+# `&` or `]`, and whose prefixes are bound, is not fed to the parser (only its
+# newlines are). Each case below says which way its regions go, and both paths
+# must still give the same result or the same refusal (line included).
+
+
+def _region_ways(monkeypatch, read, data: bytes) -> tuple[int, int]:
+    """(regions proven, regions fed to the parser) on the fast path's read of ``data``."""
+    ways = {True: 0, False: 0}
+    real = _xml.proven
+
+    def counted(*args, **kwargs):
+        ok = real(*args, **kwargs)
+        ways[ok] += 1
+        return ok
+
+    monkeypatch.setattr(_xml, "proven", counted)
+    try:
+        read(data)
+    except ImportFormatError:
+        pass
+    return ways[True], ways[False]
+
+
+def _garmin_tpx(s: float, p: str = "ns3:") -> str:
+    return (f"<Extensions><{p}TPX><{p}Speed>3.1</{p}Speed><{p}RunCadence>{80 + int(s) % 5}</{p}RunCadence>"
+            f"</{p}TPX></Extensions>\n")
+
+
+def _tcx_with(odd: str, where: int = 25, **point) -> bytes:
+    """A 3-lap TCX whose point ``where`` has ``odd`` spliced before its ``</Trackpoint>``-closing part."""
+    laps = _laps(**point)
+    lap, i = divmod(where, 20)
+    laps[lap][i] = odd.format(point=laps[lap][i])
+    return tcx_doc(laps)
+
+
+PROOF_TCX = {
+    # taken whole by the common shape: skipped
+    "plain": (lambda: tcx_doc(_laps()), "proven"),
+    "Garmin TPX extension": (lambda: tcx_doc([[tcx_point(i, ext=_garmin_tpx(i)) for i in range(20)]]), "proven"),
+    "TPX with its own default namespace": (lambda: tcx_doc([[tcx_point(
+        i, ext='<Extensions><TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2"><Speed>3.1</Speed>'
+               "<RunCadence>82</RunCadence></TPX></Extensions>") for i in range(20)]]), "proven"),
+    "TPX with a cadence sensor attribute": (lambda: tcx_doc([[tcx_point(
+        i, ext='<Extensions><TPX xmlns="http://www.garmin.com/xmlschemas/ActivityExtension/v2" '
+               'CadenceSensor="Footpod"><Speed>3.1</Speed><RunCadence>82</RunCadence></TPX></Extensions>')
+        for i in range(20)]]), "proven"),
+    "prefixed TPX, its children unprefixed": (lambda: tcx_doc([[tcx_point(
+        i, ext="<Extensions><ns3:TPX><Speed>3.1</Speed><RunCadence>8</RunCadence></ns3:TPX></Extensions>")
+        for i in range(20)]]), "proven"),
+    "TPX attribute value with an entity": (lambda: tcx_doc([[tcx_point(
+        i, ext='<Extensions><TPX CadenceSensor="Foot&amp;pod"><Speed>3.1</Speed></TPX></Extensions>')
+        for i in range(20)]]), "fed"),
+    "xsi:type heart rate": (lambda: tcx_doc([[tcx_point(i).replace(
+        "<HeartRateBpm>", '<HeartRateBpm xsi:type="HeartRateInBeatsPerMinute_t">') for i in range(20)]],
+        head="").replace(b"<TrainingCenterDatabase ",
+                         b'<TrainingCenterDatabase xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '), "proven"),
+    "error after a proven region keeps its line": (
+        lambda: tcx_doc(_laps()).replace(b"</Activities>", b"</Activitiez>"), "proven"),
+    # fed to the parser, which gives its own verdict
+    "non-ASCII byte in a value the pattern skips": (
+        lambda: _tcx_with("{point}").replace(b"<LatitudeDegrees>52.525", b"<LatitudeDegrees>52.5\xff"), "fed"),
+    "valid UTF-8 in a value the pattern skips": (
+        lambda: tcx_doc(_laps()).replace(b"<LatitudeDegrees>52.525", "<LatitudeDegrees>52.5é".encode()), "fed"),
+    "form feed between tags": (lambda: tcx_doc(_laps()).replace(b"</Time>\n", b"</Time>\x0c", 1), "fed"),
+    "]]> in a value the pattern skips": (
+        lambda: tcx_doc(_laps()).replace(b"<LatitudeDegrees>52.525", b"<LatitudeDegrees>52.5]]>"), "fed"),
+    "entity reference in a value the pattern skips": (
+        lambda: tcx_doc(_laps()).replace(b"<LatitudeDegrees>52.525", b"<LatitudeDegrees>52.5&amp;"), "fed"),
+    "unbound extension prefix": (
+        lambda: tcx_doc([[tcx_point(i, ext=_garmin_tpx(i, "zz:")) for i in range(20)]]), "fed"),
+    "xsi:type with xsi unbound": (lambda: tcx_doc([[tcx_point(i).replace(
+        "<HeartRateBpm>", '<HeartRateBpm xsi:type="HeartRateInBeatsPerMinute_t">') for i in range(20)]]), "fed"),
+    "extension prefix bound only inside the points": (lambda: tcx_doc([[tcx_point(i, ext=_garmin_tpx(i, "q:").replace(
+        "<q:TPX>", '<q:TPX xmlns:q="http://www.garmin.com/xmlschemas/ActivityExtension/v2">')) for i in range(20)]]),
+        "fed"),
+    "encoding that is not ASCII's": (
+        lambda: tcx_doc(_laps()).replace(b'encoding="UTF-8"', b'encoding="windows-1252"'), "fed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROOF_TCX))
+def test_tcx_regions_skip_the_parser_only_when_proven(monkeypatch, case):
+    make, way = PROOF_TCX[case]
+    data = make()
+    _same(tcx.read_tcx, data)
+    proven_n, fed_n = _region_ways(monkeypatch, tcx.read_tcx, data)
+    if way == "proven":
+        assert proven_n and not fed_n
+    else:  # the odd region at least goes through the parser
+        assert proven_n < data.count(b"<Track>")
+
+
+def test_tcx_refusals_inside_a_region_the_pattern_takes_stay_the_parsers():
+    for bad, reason in ((b"\xff", "not well-formed (invalid token)"), (b"]]>", "not well-formed (invalid token)"),
+                        (b"\x0c", "not well-formed (invalid token)")):
+        data = tcx_doc(_laps()).replace(b"<LatitudeDegrees>52.525", b"<LatitudeDegrees>52.5" + bad, 1)
+        general, fast = _both(tcx.read_tcx, data)
+        assert fast == general
+        assert general[0] == "refused" and general[1].endswith(reason), general
+    data = tcx_doc([[tcx_point(i, ext=_garmin_tpx(i, "zz:")) for i in range(20)]])
+    general, fast = _both(tcx.read_tcx, data)
+    assert fast == general and general[1].endswith("unbound prefix")
+
+
+def test_a_mismatched_end_tag_inside_a_point_is_the_parsers_refusal():
+    for read, data in ((tcx.read_tcx, tcx_doc(_laps()).replace(b"</AltitudeMeters>", b"</AltitudeMeterz>", 1)),
+                       (gpx.read_gpx, gpx_doc(_segments()).replace(b"</gpxtpx:hr>", b"</gpxtpx:hx>", 1))):
+        general, fast = _both(read, data)
+        assert fast == general
+        assert general[0] == "refused" and "mismatched tag" in general[1]
+
+
+def test_an_error_after_skipped_regions_is_reported_on_its_own_line(monkeypatch):
+    data = gpx_doc(_segments(3, 200)).replace(b"</trk>", b"</trq>")
+    line = data[: data.index(b"</trq>")].count(b"\n") + 1
+    general, fast = _both(gpx.read_gpx, data)
+    assert fast == general == ("refused", f"not well-formed XML at line {line}: mismatched tag")
+    assert _region_ways(monkeypatch, gpx.read_gpx, data) == (3, 0)
+
+
+PROOF_GPX = {
+    "plain": (lambda: gpx_doc(_segments()), "proven"),
+    "no extensions": (lambda: gpx_doc(_segments(ext=None)), "proven"),
+    "non-ASCII byte in a skipped attribute": (
+        lambda: gpx_doc(_segments()).replace(b"<trkpt ", b'<trkpt x="\xff" ', 1), "fed"),
+    "valid UTF-8 in a time": (
+        lambda: gpx_doc(_segments()).replace(b"<time>", "<time> ".encode() + "\u00a0".encode(), 1), "fed"),
+    "unbound extension prefix": (lambda: gpx_doc(_segments()).replace(b"gpxtpx:", b"zz:"), "fed"),
+    "comment in a segment": (
+        lambda: gpx_doc(_segments()).replace(b"</trkpt>\n", b"</trkpt><!-- lap -->\n", 1), "fed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROOF_GPX))
+def test_gpx_regions_skip_the_parser_only_when_proven(monkeypatch, case):
+    make, way = PROOF_GPX[case]
+    data = make()
+    _same(gpx.read_gpx, data)
+    proven_n, fed_n = _region_ways(monkeypatch, gpx.read_gpx, data)
+    if way == "proven":
+        assert proven_n and not fed_n
+    else:  # the odd region at least goes through the parser
+        assert proven_n < data.count(b"<trkseg>")
+
+
+def test_ascii_compatible_encodings():
+    assert _xml.ascii_compatible(b'<?xml version="1.0"?><a/>')
+    assert _xml.ascii_compatible(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?><a/>')
+    assert _xml.ascii_compatible(b"<a/>")
+    assert not _xml.ascii_compatible(b'<?xml version="1.0" encoding="cp037"?><a/>')
+    assert not _xml.ascii_compatible(b'<?xml version="1.0" encoding=utf-8?><a/>')
+    assert not _xml.ascii_compatible(b" <a/>")
+
+
+def test_times_from_their_digits_are_the_texts_instants():
+    """``times_us`` computes plain UTC times from their digits: the same instants as ``unix_us`` of
+    the texts, and the text path for anything else (invalid dates, other shapes, mixed lengths)."""
+    import numpy as np
+
+    good = [b"2021-05-24T10:00:05Z", b"2024-02-29T23:59:59.999999Z", b"1000-01-01T00:00:00.5Z",
+            b"9999-12-31T23:59:59.123Z", b"1969-12-31T23:59:59.25Z", b"2000-02-29T12:00:00.000Z"]
+    odd = [b"2023-02-29T10:00:00Z", b"2100-02-29T00:00:00Z", b"2021-13-01T00:00:00Z", b"2021-00-10T00:00:00Z",
+           b"2021-04-31T00:00:00Z", b"2021-05-24T24:00:00Z", b"2021-05-24T10:60:00Z", b"2021-05-24T10:00:60Z",
+           b"0999-01-01T00:00:00Z", b"2021-05-24T10:00:00z", b"2021-05-24 10:00:00Z", b" 2021-05-24T10:00:00Z",
+           b"2021-05-24T10:00:00+02:00", b"2021-05-24T10:00:00.1234567Z", b"2021-05-24T10:00:00.Z", b"",
+           b"2021-05-24T10:00:00", b"2021-05-24T1a:00:00Z"]
+    for text in good + odd:
+        for group in ([text], [text, text], [text, good[0]], [good[1], text], [good[0], text, good[2]]):
+            want = _xml.unix_us(_xml.time_texts(group))
+            assert np.array_equal(_xml.times_us(group), want, equal_nan=True), group
+    assert not np.isnan(_xml.times_us(good[:1] * 3)).any()
+
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n", b"\n"])
+def test_errors_after_skipped_regions_keep_their_line_whatever_the_line_ends(monkeypatch, newline):
+    # (a refusal on the fast path is read again by the general scanner, whose line is the one reported;
+    # the parser still gets a skipped region's line breaks, as it counts them, so its own lines agree)
+    data = gpx_doc(_segments(2, 50)).replace(b"\n", newline).replace(b"</trk>", b"</trq>")
+    general, fast = _both(gpx.read_gpx, data)
+    assert fast == general
+    assert general[0] == "refused" and "mismatched tag" in general[1]
+    assert _region_ways(monkeypatch, gpx.read_gpx, data) == (2, 0)

@@ -128,7 +128,7 @@ class _Totals:
 
     def add_columns(self, cols, t_s, final: bool) -> None:
         """One chunk of one segment's converted points (lat, lon, ele, t [µs], hr, cad; None for none)
-        and their time texts (for the start as written)."""
+        and their time texts or captured bytes (for the start as written)."""
         if cols is not None:
             lat, lon, ele, t, hr, cad = cols
             no_coordinates = np.isnan(lat) | np.isnan(lon)
@@ -137,7 +137,8 @@ class _Totals:
             self.untimed += int(untimed.sum())
             keep = ~no_coordinates & ~untimed
             if self.first_text is None and keep.any():
-                self.first_text = t_s[int(np.argmax(keep))]
+                text = t_s[int(np.argmax(keep))]
+                self.first_text = text.decode("ascii") if isinstance(text, bytes) else text
             if keep.all():
                 keep = slice(None)
             cols = [lat[keep], lon[keep], ele[keep], t[keep], hr[keep], cad[keep]]
@@ -261,7 +262,7 @@ def _scan_spans(data: bytes, spans):
     def emit(cols, final: bool):
         totals.add_columns(cols[:6] if cols is not None else None, cols[6] if cols is not None else None, final)
 
-    chunker = _xml.Chunker(emit)
+    chunker = _xml.Chunker(emit, _columns)
 
     def add(final: bool):
         if fast:
@@ -394,10 +395,13 @@ def _scan_spans(data: bytes, spans):
         if depth + _POINT_DEPTH > MAX_XML_DEPTH:
             raise _xml.Fallback  # the general scanner finds out whether a point really goes too deep
         live = stack[depth] == _TRKSEG
-        for cols in _xml.point_rows(_point_patterns, _POINT_START, data, begin, end):
+        proof: dict = {}
+        for cols in _xml.point_rows(_point_patterns, _POINT_START, (b"TrackPointExtension",), data, begin, end,
+                                     proof):
             if live:
                 n_points += len(cols[0])
-                chunker.add(_columns(cols))
+                chunker.add(cols)
+        return proof
 
     def after_region() -> None:
         nonlocal capturing
@@ -435,25 +439,34 @@ _OTHERS = rb"(?:(?:" + _LEAF + b"|" + _CONT + rb")\s*+)*"
 
 
 @functools.lru_cache(maxsize=16)
-def _point_patterns(prefix: bytes | None) -> tuple[re.Pattern, ...]:
-    """The common shape under a literal ``prefix`` first, then any strict shape (on a generated 10 km
-    run, 2,700 points: 4.3 ms, against 7.6 ms for any strict shape and 9.3 ms under any prefix)."""
+def _point_patterns(prefix: bytes | None, ext: bytes = b"") -> tuple[re.Pattern, ...]:
+    """The common shape under a literal ``prefix`` first (its ``TrackPointExtension`` under the literal
+    prefix ``ext``), then any strict shape (on a generated 10 km run, 2,700 points: 4.3 ms, against
+    7.6 ms for any strict shape and 9.3 ms under any prefix).
+
+    The common shape is balanced by construction (literal tags and attributes, each end tag the
+    literal of its start tag), so that a region it takes whole need not go through the parser
+    (:func:`runload.importers._xml.proven`)."""
     if prefix is None:
-        return (_point_pattern(None),)
-    p = re.escape(prefix)
-    ext = _P + b"TrackPointExtension"
+        return (_lazy_point_pattern(None),)
+    p, x = re.escape(prefix), re.escape(ext)
     common = re.compile(
         b"<" + p + rb"trkpt\s++lat=\"(" + _xml.NUM + rb")\"()\s++lon=\"(" + _xml.NUM + rb")\"()()()()()\s*+>\s*+"
         + b"(?:<" + p + b"ele>" + _NUM + b"</" + p + rb"ele>\s*+)?"
         + b"(?:<" + p + rb"time>([^<&]*+)</" + p + rb"time>\s*+)?"
-        + b"(?:<" + p + rb"extensions>\s*+<" + ext + rb">\s*+"
-        + b"(?:<" + _P + b"hr>" + _NUM + b"</" + _P + rb"hr>\s*+)?"
-        + b"(?:<" + _P + b"cad>" + _NUM + b"</" + _P + rb"cad>\s*+)?()()"
-        + b"</" + ext + rb">\s*+</" + p + rb"extensions>\s*+)?"
+        + b"(?:<" + p + rb"extensions>\s*+<" + x + rb"TrackPointExtension>\s*+"
+        + b"(?:<" + x + b"hr>" + _NUM + b"</" + x + rb"hr>\s*+)?"
+        + b"(?:<" + x + b"cad>" + _NUM + b"</" + x + rb"cad>\s*+)?()()"
+        + b"</" + x + rb"TrackPointExtension>\s*+</" + p + rb"extensions>\s*+)?"
         + b"</" + p + rb"trkpt>"
         + _xml.NOT_STRICT
     )
-    return common, _point_pattern(prefix)
+    return common, _lazy_point_pattern(prefix)
+
+
+@functools.lru_cache(maxsize=16)
+def _lazy_point_pattern(prefix: bytes | None) -> _xml.Lazy:
+    return _xml.Lazy(functools.partial(_point_pattern, prefix))
 
 
 @functools.lru_cache(maxsize=16)
@@ -486,12 +499,12 @@ _POINT_DEPTH = 4
 
 
 def _columns(cols) -> tuple:
-    """Converted point columns (as :meth:`_Totals.add` converts texts) and the time texts, of strict-point captures."""
+    """Converted point columns (as :meth:`_Totals.add` converts texts) and the time captures (ASCII bytes once
+    :func:`~runload.importers._xml.times_us` took them), of strict-point captures."""
     lat_a, lat_b, lon_a, lon_b, lon_c, lon_d, lat_c, lat_d, ele, time, hr_a, cad_a, cad_b, hr_b, _ = cols
     num = _xml.num_column
-    texts = _xml.time_texts(time)
     return (num(_xml.pick(lat_a, lat_b, lat_c, lat_d)), num(_xml.pick(lon_a, lon_b, lon_c, lon_d)), num(ele),
-            unix_us(texts), num(_xml.pick(hr_a, hr_b)), num(_xml.pick(cad_a, cad_b)), texts)
+            _xml.times_us(time), num(_xml.pick(hr_a, hr_b)), num(_xml.pick(cad_a, cad_b)), time)
 
 
 def read_gpx(data: bytes, fast: bool = True) -> list[Activity]:
