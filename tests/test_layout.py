@@ -144,5 +144,6 @@ def test_check_and_a_one_process_import_load_no_pandas(tmp_path):
     watch = ("pandas", "matplotlib", "concurrent.futures.process")
     assert _loaded_after(["--db", db, "import", str(SAMPLES / "alex"), "--athlete", "alex", "--tz", "Europe/Berlin",
                           "--jobs", "1", "-q"], watch) == []
-    assert _loaded_after(["--db", db, "check", "--athlete", "alex", "--as-of", "2026-11-21", "--format", "json"],
-                         watch) == []
+    for fmt in ("json", "text", "markdown"):  # the text renderers too: the default format is what cron runs
+        assert _loaded_after(["--db", db, "check", "--athlete", "alex", "--as-of", "2026-11-21", "--format", fmt],
+                             watch) == [], fmt

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only where a frame is really read: `runload check` renders without it
+    import pandas as pd
+
 
 from runload import tables
 from runload.findings import DISCLAIMER, Severity
@@ -53,6 +55,8 @@ def finding_numbers(finding: Any, units: str = "km") -> str:
 
 def acwr_column(frame: pd.DataFrame, method: str) -> str | None:
     """The column of ``frame`` holding the ratio of ``method`` (tolerant of naming)."""
+    import pandas as pd
+
     for name in (f"{method}_ratio", f"acwr_{method}", f"ratio_{method}", method, f"{method}_acwr"):
         if name in frame.columns:
             return name
@@ -173,6 +177,8 @@ class WeekFacts:
 
 
 def _opt(value, cast):
+    import pandas as pd
+
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else cast(value)
 
 
@@ -181,6 +187,8 @@ def week_facts(weekly: pd.DataFrame, monday: date) -> WeekFacts:
 
     A week outside the table (before the first run) is a week without data.
     """
+    import pandas as pd
+
     monday_ts = pd.Timestamp(monday)
     sunday = monday + timedelta(days=6)
     label = tables.iso_week_label(monday_ts)
@@ -209,6 +217,8 @@ def quality_notes(activities: pd.DataFrame | None, duplicates: pd.DataFrame | No
     ``gaps`` (only when ``gaps`` is given, e.g. :meth:`runload.store.Store.gaps_frame`):
     user-declared gaps (``id``, ``from_date``, ``to_date``, ``days``, ``reason``).
     """
+    import pandas as pd
+
     out: dict[str, list[dict]] = {k: [] for k in ("indoor", "no_gps", "recovered", "notes", "duplicates", "skipped")}
     acts = activities if activities is not None else pd.DataFrame()
     if len(acts):
@@ -311,6 +321,8 @@ class AthleteData:
 
     def latest_acwr(self, day: date | None = None) -> tuple[float | None, str | None, date | None]:
         """(ratio, status, day) of the configured method on ``day`` (default the last day of the log)."""
+        import pandas as pd
+
         frame = self.acwr
         if frame is None or len(frame) == 0:
             return None, None, None
@@ -405,6 +417,8 @@ def _week_label(period: str) -> str:
 
 def _spike_run_m(finding: Any, data: "AthleteData") -> float | None:
     """The distance of the run a run_spike finding is about (its period names the local date and time)."""
+    import pandas as pd
+
     import re
 
     acts = data.activities

@@ -10,10 +10,10 @@ terminal.
 
 from __future__ import annotations
 
+import datetime as _dt
 import textwrap
 from typing import Any, Iterable, Sequence
 
-import pandas as pd
 
 from runload.findings import DISCLAIMER, Severity
 from runload.output import md_escape
@@ -46,7 +46,7 @@ def group_by_severity(findings: Iterable[Any]) -> dict[Severity, list[Any]]:
     for f in findings:
         groups[severity_of(f)].append(f)
     for s in groups:
-        groups[s].sort(key=lambda f: (pd.Timestamp(get(f, "date")), str(get(f, "rule", default=""))), reverse=True)
+        groups[s].sort(key=lambda f: (_day(get(f, "date")), str(get(f, "rule", default=""))), reverse=True)
     return groups
 
 
@@ -60,9 +60,21 @@ def wrap(text: str, indent: str = "", width: int = TEXT_WIDTH) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
 
 
+def _day(value: Any) -> _dt.date:
+    """The calendar day of a finding's or an item's date (a date, a datetime or pandas Timestamp, or
+    ISO text), without pandas: `runload check` renders its text with the rules' numpy alone."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        return _dt.date.fromisoformat(value[:10])
+    return _dt.date.fromisoformat(str(value)[:10])  # e.g. numpy's datetime64
+
+
 def _date(f: Any) -> str:
     d = get(f, "date")
-    return pd.Timestamp(d).date().isoformat() if d is not None else "?"
+    return _day(d).isoformat() if d is not None else "?"
 
 
 def finding_lines(f: Any, units: str = "km", width: int = TEXT_WIDTH, details: bool = True) -> list[str]:
@@ -149,8 +161,8 @@ def items_with_episodes(findings: Sequence[Any]) -> list[Any]:
     return [f for f in findings if id(f) not in members] + grouped
 
 
-def _item_date(item: Any):
-    return pd.Timestamp(getattr(item, "start", None) or get(item, "date"))
+def _item_date(item: Any) -> _dt.date:
+    return _day(getattr(item, "start", None) or get(item, "date"))
 
 
 def episode_line(ep: Any, width: int = 80) -> str:
