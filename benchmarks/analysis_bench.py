@@ -339,6 +339,9 @@ def main(athletes: int = 100, years: int = 5, store: bool = True, full: bool = F
 
 
 if __name__ == "__main__":
+    from _bytecode import compile_sources
+
+    compile_sources()  # time runload as an installed program (see _bytecode.py)
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     args = [int(a) for a in sys.argv[1:] if not a.startswith("--")]
     if "--reports" in flags:

@@ -266,6 +266,9 @@ def mixed_section(work: Path, n: int) -> None:
 
 
 def main(argv=None) -> int:
+    from _bytecode import compile_sources
+
+    compile_sources()  # time runload as an installed program (see _bytecode.py)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", help="folder for generated files and stores (default: a temporary folder)")
     parser.add_argument("--synthetic", type=int, default=200, help="one-hour synthetic FIT runs in the FIT set")

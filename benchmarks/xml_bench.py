@@ -220,6 +220,9 @@ def _memory(workdir: Path, ten_million: bool) -> None:
 
 
 def main(argv=None) -> int:
+    from _bytecode import compile_sources
+
+    compile_sources()  # time runload as an installed program (see _bytecode.py)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=300, help="generated 10 km runs per format")
     parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest is kept")
