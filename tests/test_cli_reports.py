@@ -258,3 +258,27 @@ def test_summary_json_streamed_athlete_by_athlete_is_the_whole_list(tmp_path):
         whole = summary_json([service.week_summary(store, service.resolve(store, n, None, as_of=date(2024, 1, 17)),
                                                    "last") for n in store.athlete_names()])
     assert streamed == whole and [r["athlete"] for r in json.loads(streamed)] == ["alex", "kim", "sam"]
+
+
+def test_summary_of_a_team_read_in_workers_is_the_one_process_summary(tmp_path):
+    """From 8 athletes on, ``summary --all`` reads every athlete in a worker process: text, Markdown and
+    JSON are exactly what one process writes athlete by athlete, the exit code is the team's highest,
+    and the workers have ended."""
+    import multiprocessing
+
+    from runload import service
+    from runload.cli.reports import PARALLEL_MIN_ATHLETES
+    from runload.report.summary import summary_json, summary_markdown, summary_text
+    from runload.store import Store
+
+    logs = [WARNING_WEEK, STEADY, ALERT_WEEK, STEADY]
+    team = {f"a{i:02d}": logs[i % len(logs)] for i in range(PARALLEL_MIN_ATHLETES + 2)}
+    db = make_store(tmp_path / "s.db", team)
+    with Store.open(db, readonly=True) as store:
+        one = [service.week_summary(store, service.resolve(store, n, None, as_of=date(2024, 1, 17)), "last")
+               for n in store.athlete_names()]
+    for fmt, render in (("text", summary_text), ("markdown", summary_markdown), ("json", summary_json)):
+        result = run("--db", db, "summary", "--all", "--as-of", "2024-01-17", "--format", fmt, "--fail-on", "warning")
+        assert result.stdout.rstrip("\n") == render(one).rstrip("\n"), fmt
+        assert result.exit_code == 5  # an alert week is in the team
+    assert multiprocessing.active_children() == []
