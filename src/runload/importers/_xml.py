@@ -123,6 +123,7 @@ into its own buffer, so a single call on a 200 MB file would double it).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import itertools
@@ -166,13 +167,20 @@ def make_parser():
 
 def run(parser, data: bytes) -> None:
     """Feed ``data`` to ``parser`` in slices; translate parser errors to one-line reasons."""
-    from .base import MAX_XML_DEPTH
-
     view = memoryview(data)
-    try:
+    with one_line_errors(view):
         for offset in range(0, len(view), FEED_BYTES):
             parser.Parse(view[offset : offset + FEED_BYTES], False)
         parser.Parse(b"", True)
+
+
+@contextlib.contextmanager
+def one_line_errors(view: memoryview):
+    """Parser errors as one-line :class:`ImportFormatError` reasons; ``view`` (of the fed bytes) released."""
+    from .base import MAX_XML_DEPTH
+
+    try:
+        yield
     except expat.ExpatError as exc:
         raise ImportFormatError(expat_reason(exc)) from None
     except TooDeep:
@@ -547,8 +555,6 @@ def run_regions(parser, data: bytes, spans, on_region, after_region) -> None:
     ``maybe``: prefixes the common shape may use; see :func:`proven`): the parser gets only that region's newlines,
     so that the lines of later errors stay the same.
     """
-    from .base import MAX_XML_DEPTH
-
     view = memoryview(data)
     handlers = parser.StartElementHandler, parser.EndElementHandler
     tail: list[str] = []
@@ -561,7 +567,7 @@ def run_regions(parser, data: bytes, spans, on_region, after_region) -> None:
     def undeclared(prefix):
         bound[prefix] -= 1
 
-    try:
+    with one_line_errors(view):
         pos = 0
         for begin, end in spans:
             parser.StartNamespaceDeclHandler, parser.EndNamespaceDeclHandler = declared, undeclared
@@ -583,12 +589,6 @@ def run_regions(parser, data: bytes, spans, on_region, after_region) -> None:
         _feed(parser, view, pos, len(view))
         parser.Parse(b"", True)
         _check_tail(tail)
-    except expat.ExpatError as exc:
-        raise ImportFormatError(expat_reason(exc)) from None
-    except TooDeep:
-        raise ImportFormatError(f"XML nested more than {MAX_XML_DEPTH} levels deep: not an activity file") from None
-    finally:
-        view.release()
 
 
 #: The bytes a region proven well-formed by construction may hold: printable ASCII and XML whitespace,
