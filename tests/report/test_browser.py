@@ -7,6 +7,9 @@ Checked in the browser, on the bundled sample season (two athletes, real files):
   facts, findings, weekly table and the charts;
 * chart labels at least 9 CSS px tall as drawn (the SVG's smallest font
   scaled by the width the image is shown at);
+* the team page's chart grid: on a phone each chart full width, one per row;
+  on a 1280 px laptop several to a row, each 300–560 px wide; two per row on
+  paper, and no chart block split between printed pages;
 * in print: nothing wider than the paper, dates never broken across lines,
   and (with ``pdftotext``) no heading left alone at the bottom of a page;
 * every Chromium process the tests start has ended afterwards.
