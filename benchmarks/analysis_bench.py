@@ -270,7 +270,8 @@ def reports(athletes: int = 100, years: int = 5, reps: int = 3) -> None:
     """``runload summary --all`` and ``runload report --all`` as whole processes for ``athletes`` ×
     ``years``: best and median wall time of ``reps`` runs, CPU time and peak RSS, on one core (``taskset -c 0``:
     the report's worker processes share it) and on two. ``report`` writes a real file; its size is
-    printed too (every chart is in it, twice: a phone and a wide layout)."""
+    printed too (every chart is in it once, in the narrow
+    layout the team page shows on every screen and on paper)."""
     import shutil
 
     cores = sorted(os.sched_getaffinity(0))

@@ -7,6 +7,9 @@ Checked in the browser, on the bundled sample season (two athletes, real files):
   facts, findings, weekly table and the charts;
 * chart labels at least 9 CSS px tall as drawn (the SVG's smallest font
   scaled by the width the image is shown at);
+* the team page's chart grid: on a phone each chart full width, one per row;
+  on a 1280 px laptop several to a row, each 300–560 px wide; two per row on
+  paper, and no chart block split between printed pages;
 * in print: nothing wider than the paper, dates never broken across lines,
   and (with ``pdftotext``) no heading left alone at the bottom of a page;
 * every Chromium process the tests start has ended afterwards.
@@ -120,18 +123,92 @@ def _smallest_label_px(svg: str, shown_px: float) -> float:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_chart_labels_are_at_least_9_px_on_screen(reports, browser, width):
-    page = browser.open(reports["team"].as_uri(), width=width)
+@pytest.mark.parametrize("kind", ["single", "team"])
+def test_chart_labels_are_at_least_9_px_on_screen(reports, browser, kind, width):
+    page = browser.open(reports[kind].as_uri(), width=width)
     images = page.evaluate("""[...document.querySelectorAll('img.chart')].map(
         i => [i.currentSrc, i.getBoundingClientRect().width])""")
-    assert len(images) >= 8
+    assert len(images) >= (8 if kind == "team" else 4)
     for src, shown in images:
         assert shown > 0
         assert shown <= width
         svg = _svg_from_uri(src)
         assert _smallest_label_px(svg, shown) >= MIN_LABEL_PX, (width, shown)
     narrow = sum('width="309.6pt"' in _svg_from_uri(src) for src, _ in images)
-    assert narrow == (len(images) if width < 720 else 0)  # a phone gets the narrow charts, a laptop the wide
+    if kind == "single":  # a phone gets the narrow charts, a laptop the wide
+        assert narrow == (len(images) if width < 720 else 0)
+    else:  # the team page has only the narrow ones, drawn once
+        assert narrow == len(images)
+
+
+def _team_grids(page) -> list[list[dict]]:
+    """Per athlete, the chart blocks of the ``.charts`` grid with their box and their chart's width."""
+    return page.evaluate("""[...document.querySelectorAll('.charts')].map(g => [...g.querySelectorAll(
+        ':scope > .chartblock')].map(b => {const r = b.getBoundingClientRect(), i = b.querySelector('img.chart');
+        return {part: b.dataset.part, top: Math.round(r.top + scrollY), left: Math.round(r.left),
+                grid: g.clientWidth, img: i ? i.getBoundingClientRect().width : null}}))""")
+
+
+def _per_row(blocks: list[dict]) -> list[int]:
+    tops = [b["top"] for b in blocks]
+    return [tops.count(t) for t in sorted(set(tops))]
+
+
+def test_team_charts_on_a_phone_are_full_width_one_per_row(reports, browser):
+    page = browser.open(reports["team"].as_uri(), width=390)
+    grids = _team_grids(page)
+    assert len(grids) == 2
+    for blocks in grids:
+        assert [b["part"] for b in blocks] == SECTION_ORDER[4:9]
+        assert set(_per_row(blocks)) == {1}
+        for b in blocks:
+            if b["img"] is not None:
+                assert abs(b["img"] - b["grid"]) <= 1, b  # the whole width of the screen's content
+                assert b["img"] >= 279  # 10 pt labels stay >= 9 px (see TEAM_CHART_MIN_PX)
+
+
+def test_team_charts_on_a_laptop_share_rows_and_stay_at_most_560_px(reports, browser):
+    page = browser.open(reports["team"].as_uri(), width=1280)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    for blocks in _team_grids(page):
+        assert max(_per_row(blocks)) >= 2, blocks
+        shown = [b["img"] for b in blocks if b["img"] is not None]
+        assert len(shown) >= 4
+        assert all(300 <= w <= 560 for w in shown), shown
+    overflowing = page.evaluate("""[...document.querySelectorAll('.charts .tablewrap')].filter(
+        w => w.scrollWidth > w.clientWidth + 1).length""")
+    assert overflowing == 0  # the shoe table beside the shoe chart is not squeezed
+
+
+@pytest.mark.parametrize("paper", sorted(PAPER_IN))
+def test_team_charts_on_paper_are_two_per_row(reports, browser, paper):
+    width = PRINT_WIDTH_PX[paper]
+    page = browser.open(reports["team"].as_uri(), width=width)
+    page.send("Emulation.setEmulatedMedia", {"media": "print"})
+    for blocks in _team_grids(page):
+        assert _per_row(blocks)[:2] == [2, 2], blocks
+        assert all(b["img"] <= width / 2 for b in blocks if b["img"] is not None)
+
+
+#: Text that only the chart of a block draws (in its SVG), for the printed page.
+CHART_TEXT = {"Weekly distance": "week so far / partial", "Calendar of daily": "week starting (Monday)",
+              "Acute:chronic workload": "acute:chronic ratio [–]", "Shoes (wear is": "check wear:"}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("paper", sorted(PAPER_IN))
+def test_printed_team_chart_blocks_are_never_split(reports, browser, tmp_path, paper):
+    """Each chart's heading and the chart itself are on the same printed page (two to a row there)."""
+    page = browser.open(reports["team"].as_uri(), width=1000)
+    pdf = tmp_path / f"team-{paper}.pdf"
+    pdf.write_bytes(page.pdf(*PAPER_IN[paper]))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    pages = [" ".join(p.split()) for p in text.split("\f")]
+    for heading, drawn in CHART_TEXT.items():
+        assert sum(p.count(heading) for p in pages) == 2  # both athletes' charts
+        for number, body in enumerate(pages, 1):
+            assert body.count(heading) == body.count(drawn), f"{paper} page {number}: {heading!r} split"
 
 
 @pytest.mark.parametrize("paper", sorted(PAPER_IN))

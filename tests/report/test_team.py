@@ -114,3 +114,41 @@ def test_a_finding_reaches_every_window_its_period_overlaps():
 ])
 def test_percentages_round_without_leaving_their_band(value, threshold, text):
     assert pct_text(value, threshold) == text
+
+
+def _chart_svgs(page: str) -> list[str]:
+    import base64
+
+    return [base64.b64decode(uri).decode("utf-8")
+            for uri in re.findall(r'data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)', page)]
+
+
+def test_team_page_draws_each_chart_once_in_the_narrow_layout_and_one_athlete_keeps_both(tmp_path):
+    from runload.report.html import render_report
+
+    db = make_store(tmp_path / "s.db", {"alex": WARNING_WEEK, "kim": ALERT_WEEK})
+    athletes, _ = _team(db, date(2024, 1, 15))
+    team = render_report(athletes, team=True)
+    assert "<picture" not in team and "<source" not in team
+    images = re.findall(r'<img class="chart" alt="([^"]+)" src="data:image/svg\+xml;base64,', team)
+    svgs = _chart_svgs(team)
+    assert len(images) == len(svgs) >= 8  # one image per chart, each with its alt text
+    assert all('width="309.6pt"' in svg for svg in svgs)  # the narrow layout (4.3 in)
+    assert "Weekly running distance of alex in km" in images and "Shoe wear of kim" in images
+    # an athlete's charts and shoe table sit in one grid, in the order of the single-athlete page
+    assert team.count('<div class="charts">') == 2
+    grid = team[team.index('<div class="charts">'):team.index('data-part="recent"')]
+    assert re.findall(r'data-part="(chart-[a-z]+)"', grid) == ["chart-weekly", "chart-calendar", "chart-acwr",
+                                                               "chart-shoes", "chart-pmc"]
+
+    one = render_report(athletes[:1], team=False)
+    svgs = _chart_svgs(one)
+    assert one.count("<picture>") == len(svgs) // 2 >= 4  # phones: narrow, larger screens and paper: wide
+    assert sum('width="309.6pt"' in s for s in svgs) == sum('width="648pt"' in s for s in svgs) == len(svgs) // 2
+    assert '<div class="charts">' not in one
+    # the same texts and alt texts either way: only the pictures and the grid differ
+    alex = team[team.index('<section class="athlete" id="a1-alex"'):]
+    alex = alex[:alex.index("</section>")].replace('<div class="charts">', "", 1)
+    alex = alex.replace('</div>\n<div data-part="recent"', '\n<div data-part="recent"', 1)  # the grid's end
+    strip = re.compile(r'<picture>|</picture>|<source [^>]*>|src="data:[^"]*"')
+    assert strip.sub("", alex) == strip.sub("", one[one.index('<section class="athlete"'):one.index("</section>")])

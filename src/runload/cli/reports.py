@@ -41,17 +41,18 @@ def sections_on_all_cores(fn, rows) -> list[str]:
         _section_job.clear()
 
 
-def report_parts(store, settings: list, units: str, weeks: int) -> list:
-    """Each athlete's part of the report (:func:`runload.report.html.athlete_part`), in the order of
-    ``settings``. From 4 athletes on, each is read and drawn in one of one forked process per core,
-    the store opened again in each: reading the store is no longer a serial step before the drawing
+def report_parts(store, settings: list, units: str, weeks: int, team: bool = False) -> list:
+    """Each athlete's part of the report (:func:`runload.report.html.athlete_part`, drawn for a team
+    page with ``team``), in the order of ``settings``. From 4 athletes on, each is read and drawn in
+    one of one forked process per core, the store opened again in each: reading the store is no longer a serial step before the drawing
     (3.5 s of CPU for 100 athletes × 5 years), and the parent never holds the athletes' frames
     (peak RSS of that report 945 MB -> 628 MB)."""
     from runload import service
     from runload.report.html import athlete_part
 
     if len(settings) < 4:
-        return [athlete_part(i, service.collect(store, s), units, weeks) for i, s in enumerate(settings, 1)]
+        return [athlete_part(i, service.collect(store, s), units, weeks, team)
+                for i, s in enumerate(settings, 1)]
     import os
 
     path, opened, parent = store.path, {}, os.getpid()
@@ -67,7 +68,7 @@ def report_parts(store, settings: list, units: str, weeks: int) -> list:
                 # the objects the worker got through fork (modules, settings) are never garbage: the
                 # collector stops walking them each time charts are built (457 -> 416 ms of CPU an athlete)
                 gc.freeze()
-        return athlete_part(i + 1, service.collect(opened["store"], settings[i]), units, weeks)
+        return athlete_part(i + 1, service.collect(opened["store"], settings[i]), units, weeks, team)
 
     try:
         return sections_on_all_cores(part, range(len(settings)))
@@ -104,8 +105,9 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
         names = pick_athletes(store, athlete, all_athletes)
         settings = team_settings(store, names, cfg, as_of_date, units)  # one team date for everyone
         units = settings[0].units
-        parts = report_parts(store, settings, units, weeks)
-    page = render_page(parts, units=units, team=all_athletes or len(parts) > 1)
+        team = all_athletes or len(settings) > 1
+        parts = report_parts(store, settings, units, weeks, team)
+    page = render_page(parts, units=units, team=team)
     if out == "-":
         click.echo(page, nl=False)
     else:

@@ -73,7 +73,10 @@ class Layout:
     Text sizes are in points of the figure; an SVG shown ``d`` CSS pixels wide
     draws a ``t``-point label ``t · d / (72 · width_in)`` pixels tall. ``wide``
     is meant to be shown 620 px wide or more (9.5 pt → ≥ 9 px); ``narrow`` 300 px
-    wide or more, a phone held upright (10 pt → ≥ 9.6 px).
+    wide or more, a phone held upright (10 pt → ≥ 9.6 px). The team report
+    shows only ``narrow``, 300–560 px wide in its chart grid on every screen and
+    two to a row on paper (≥ 9.6 px, at most 18 px; see
+    :data:`runload.report.html.TEAM_CHART_MIN_PX`).
     """
 
     name: str
