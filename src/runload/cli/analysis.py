@@ -31,7 +31,6 @@ def check_athlete(store, name: str, cfg, as_of: date | None, only=None, units: s
 CHECK_DEFAULT_WEEKS = 8
 #: From this many athletes on, ``check --all`` spreads athletes over all cores.
 PARALLEL_MIN_ATHLETES = 8
-_worker_job: dict = {}
 
 
 def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Severity | None]:
@@ -71,28 +70,14 @@ def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Sever
     return name, text, worst
 
 
-def _check_worker(name: str) -> tuple:
-    job = _worker_job
-    if "store" not in job:
-        from runload.store import Store
-
-        job["store"] = Store.open(job["db_path"], readonly=True, verify=False)  # the parent checked it
-    return _check_one(job["store"], name, job)
-
-
 def _check_in_workers(db_path: str, names: list[str], job: dict):
     """Check and render every athlete, one forked process per core, each reading the store
     read-only; yields each athlete's part in order as soon as it is ready. The job (config, date,
     rules, format) reaches the workers through fork."""
-    from runload.workers import _executor, default_jobs
+    from runload.workers import default_jobs, map_in_workers
 
-    _worker_job.clear()
-    _worker_job.update(job, db_path=db_path)
-    try:
-        with _executor(min(default_jobs(), len(names))) as pool:
-            yield from pool.map(_check_worker, names, chunksize=max(1, min(16, len(names) // (4 * default_jobs()))))
-    finally:
-        _worker_job.clear()
+    return map_in_workers(lambda store, name: _check_one(store, name, job), names, store_path=db_path,
+                          chunksize=max(1, min(16, len(names) // (4 * default_jobs()))))
 
 
 def _known_rules(ctx, param, values):

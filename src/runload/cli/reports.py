@@ -15,66 +15,31 @@ from runload.cli.common import (
 FAIL_ON_DEFAULT = "warning"
 
 
-_section_job: dict = {}
-
-
-def _render_section(i: int) -> str:
-    return _section_job["fn"](_section_job["rows"][i])
-
-
 def sections_on_all_cores(fn, rows) -> list[str]:
     """``list(map(fn, rows))`` with one forked process per core: the athletes' charts are most of a
-    team report's time. The rows reach the workers through fork, only the results come back."""
-    from runload.ingest import _executor, default_jobs
+    team report's time. One athlete at a time (chunks of 12 could leave a core idle for seconds at
+    the end: an athlete takes 0.3–1 s)."""
+    from runload.workers import map_in_workers
 
-    rows = list(rows)
-    jobs = min(default_jobs(), len(rows))
-    if jobs < 2:
-        return [fn(r) for r in rows]
-    _section_job.update(fn=fn, rows=rows)
-    try:
-        with _executor(jobs) as pool:
-            # one athlete at a time: an athlete takes 0.3–1 s, so chunks of 12 could leave one core idle
-            # for seconds at the end; only an index goes out
-            return list(pool.map(_render_section, range(len(rows)), chunksize=1))
-    finally:
-        _section_job.clear()
+    return list(map_in_workers(fn, rows))
 
 
 def report_parts(store, settings: list, units: str, weeks: int, team: bool = False) -> list:
     """Each athlete's part of the report (:func:`runload.report.html.athlete_part`, drawn for a team
     page with ``team``), in the order of ``settings``. From 4 athletes on, each is read and drawn in
-    one of one forked process per core, the store opened again in each: reading the store is no longer a serial step before the drawing
-    (3.5 s of CPU for 100 athletes × 5 years), and the parent never holds the athletes' frames
-    (peak RSS of that report 945 MB -> 628 MB)."""
+    a worker process (one per core) that opens the store itself: reading the store is no longer a
+    serial step before the drawing (3.5 s of CPU for 100 athletes × 5 years), and the parent never
+    holds the athletes' frames (peak RSS of that report 945 MB -> 628 MB)."""
     from runload import service
     from runload.report.html import athlete_part
+    from runload.workers import map_in_workers
+
+    def part(store_, i: int):
+        return athlete_part(i + 1, service.collect(store_, settings[i]), units, weeks, team)
 
     if len(settings) < 4:
-        return [athlete_part(i, service.collect(store, s), units, weeks, team)
-                for i, s in enumerate(settings, 1)]
-    import os
-
-    path, opened, parent = store.path, {}, os.getpid()
-
-    def part(i: int):
-        if "store" not in opened:  # once per worker: no process uses a connection made before the fork
-            from runload.store import Store
-
-            opened["store"] = Store.open(path, readonly=True, verify=False)  # the parent has just checked it
-            if os.getpid() != parent:
-                import gc
-
-                # the objects the worker got through fork (modules, settings) are never garbage: the
-                # collector stops walking them each time charts are built (457 -> 416 ms of CPU an athlete)
-                gc.freeze()
-        return athlete_part(i + 1, service.collect(opened["store"], settings[i]), units, weeks, team)
-
-    try:
-        return sections_on_all_cores(part, range(len(settings)))
-    finally:
-        if "store" in opened:  # one core: the parts were made here
-            opened["store"].close()
+        return [part(store, i) for i in range(len(settings))]
+    return list(map_in_workers(part, range(len(settings)), store_path=store.path))
 
 
 @cli.command("report")
@@ -118,38 +83,9 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
                f"{total} finding{'s' if total != 1 else ''} in the log.", err=True)
 
 
-#: From this many athletes on, ``summary --all`` spreads athletes over all cores (as ``check --all``).
+#: From this many athletes on, ``summary --all`` spreads athletes over all cores (as ``check --all``):
+#: 100 athletes × 5 years took 3.4 s in one process, about 45 ms an athlete of reading and analysis.
 PARALLEL_MIN_ATHLETES = 8
-_summary_job: dict = {}
-
-
-def _summary_worker(index: int):
-    from runload import service
-
-    job = _summary_job
-    if "store" not in job:
-        from runload.store import Store
-
-        job["store"] = Store.open(job["db_path"], readonly=True, verify=False)  # the parent checked it
-    return service.week_summary(job["store"], job["team"][index], job["week"])
-
-
-def _summaries_in_workers(db_path: str, team: list, week: str):
-    """Each athlete's week summary, one forked process per core reading the store read-only; yielded
-    in the team's order as soon as ready. The settings (their config is not picklable) reach the workers
-    through fork; only an index goes out and a summary (plain data) comes back. 100 athletes × 5 years: 3.4 s in one process, about 45 ms
-    an athlete, nearly all of it reading and analysing the log, which two cores halve."""
-    from runload.workers import _executor, default_jobs
-
-    import pandas  # noqa: F401 - what a summary reads with, loaded once before the workers fork, not in each
-
-    _summary_job.clear()
-    _summary_job.update(db_path=db_path, week=week, team=team)
-    try:
-        with _executor(min(default_jobs(), len(team))) as pool:
-            yield from pool.map(_summary_worker, range(len(team)), chunksize=max(1, min(8, len(team) // (4 * default_jobs()))))
-    finally:
-        _summary_job.clear()
 
 
 @cli.command("summary")
@@ -179,7 +115,7 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
     """
     from runload import service
     from runload.report.summary import summary_json_item, summary_markdown, summary_text
-    from runload.workers import default_jobs
+    from runload.workers import default_jobs, map_in_workers
 
     as_of_date = parse_date(as_of)
     cfg = load_config(ctx)
@@ -188,7 +124,10 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
         names = pick_athletes(store, athlete, all_athletes)
         team = team_settings(store, names, cfg, as_of_date, units)
         if len(team) >= PARALLEL_MIN_ATHLETES and default_jobs() > 1:
-            weeks = _summaries_in_workers(str(store.path), team, week)
+            import pandas  # noqa: F401 - what a summary reads with: loaded once before the workers fork
+
+            weeks = map_in_workers(lambda store_, settings: service.week_summary(store_, settings, week), team,
+                                   store_path=store.path, chunksize=max(1, min(8, len(team) // (4 * default_jobs()))))
         else:
             weeks = (service.week_summary(store, settings, week) for settings in team)
         for summary in weeks:
