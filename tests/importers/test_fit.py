@@ -136,3 +136,32 @@ def test_session_cadence_is_read_as_recorded(real_dir):
     assert ride.avg_cadence_per_min == 131.0  # no fraction recorded
     (no_sensor,) = read_bytes((real_dir / "fitparse__2013-02-06-12-11-14.fit").read_bytes())
     assert no_sensor.avg_cadence_per_min is None
+
+
+def _framing(segments, damage):
+    return [(s.start, s.header_size, s.data_size, s.complete, s.good_end, s.records) for s in segments], damage
+
+
+def test_the_lean_scan_finds_the_framing_the_repair_walk_finds(real_dir, data_dir):
+    """The full decode reuses the lean scan's segments and damage instead of walking the file again
+    (:func:`scan_fit`): both must see the same framing, on every real FIT file and on cut, flipped
+    and spliced copies of them."""
+    import random
+
+    from runload.importers.fit import _scan_lean
+
+    rng = random.Random(13)
+    files = sorted(p for p in [*real_dir.rglob("*.fit"), *data_dir.glob("*.fit")])
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        variants = [data]
+        for _ in range(8):
+            b = bytearray(data)
+            cut = rng.randrange(1, len(b))
+            variants += [bytes(b[:cut]), bytes(b[:cut] + b[cut + rng.randint(1, 40):])]
+            b[rng.randrange(len(b))] ^= 0xFF
+            variants.append(bytes(b))
+        for variant in variants:
+            scan = _scan_lean(variant)
+            assert _framing(scan.segments, scan.damage) == _framing(*scan_fit(variant)), path.name

@@ -344,25 +344,27 @@ def _fitfast_records(data: bytes) -> dict:
     return _call_fitfast(fitfast.records, data, "record")
 
 
-def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False, damaged: bool = False):
+def _parse_fitfast(data: bytes, decode=None, with_bytes: bool = False, framing=None):
     """Decode with fitfast, repairing framing and CRC problems. Returns (messages, notes, recovered).
 
     ``decode`` is :func:`_fitfast` (default) or :func:`_fitfast_records`; with
     ``with_bytes`` the well-formed bytes that were decoded (``data`` itself or
-    its repaired copy) are returned as a fourth item. ``damaged`` (known from a
-    scan) skips the attempt on ``data`` as it is: the repaired copy, its
-    checksums written beforehand, is then decoded once.
+    its repaired copy) are returned as a fourth item. ``framing``: the
+    ``(segments, damage)`` the lean scan found (the same as :func:`scan_fit`'s, a
+    test holds it), so the file is not walked again; known damage skips the
+    attempt on ``data`` as it is: the repaired copy, its checksums written
+    beforehand, is then decoded once.
     """
     decode = decode or _fitfast
     first_error = "damaged framing"
-    if not damaged:
+    if framing is None or framing[1] is None:
         try:
             result = decode(data)
             return (result, [], None, data) if with_bytes else (result, [], None)
         except _DecoderFailure as exc:
             first_error = str(exc)
 
-    segments, damage = scan_fit(data)
+    segments, damage = framing if framing is not None else scan_fit(data)
     if not segments or (damage and not any(s.complete or s.good_end > s.data_start for s in segments)):
         reason = damage or first_error
         if "ends early" in reason or "ends inside" in reason:
@@ -1290,7 +1292,7 @@ def read_fit(data: bytes, tz: str | None = None) -> list[Activity]:
     activities = _read_fit_lean(data, tz, scan)
     if activities is not None:
         return activities
-    return _read_fit_full(data, tz, damaged=scan.damage is not None)
+    return _read_fit_full(data, tz, framing=(scan.segments, scan.damage))
 
 
 def _read_fit_lean(data: bytes, tz: str | None = None, scan: _LeanScan | None = None) -> list[Activity] | None:
@@ -1335,17 +1337,17 @@ def _read_fit_lean(data: bytes, tz: str | None = None, scan: _LeanScan | None = 
         return None  # what the cut kept is not enough: the full path (and fitparse) may read past the damage
 
 
-def _read_fit_full(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
-    """The full decode: fitfast (repairing damage; ``damaged``: known to need it), fitparse as last resort."""
+def _read_fit_full(data: bytes, tz: str | None = None, framing=None) -> list[Activity]:
+    """The full decode: fitfast (repairing damage; ``framing``: what the lean scan found), fitparse as last resort."""
     if len(data) >= COLUMNAR_MIN_BYTES:
         try:
-            return _read_fit_columnar(data, tz, damaged)
+            return _read_fit_columnar(data, tz, framing)
         except NotAnActivity:
             raise
         except ImportFormatError:
             pass  # damaged beyond what fitfast reads: try fitparse below
     try:
-        messages, notes, recovered = _parse_fitfast(data, damaged=damaged)
+        messages, notes, recovered = _parse_fitfast(data, framing=framing)
     except NotAnActivity:
         raise
     except ImportFormatError as fitfast_error:
@@ -1358,9 +1360,9 @@ def _read_fit_full(data: bytes, tz: str | None = None, damaged: bool = False) ->
     return build_activities(messages, notes, recovered, tz)
 
 
-def _read_fit_columnar(data: bytes, tz: str | None = None, damaged: bool = False) -> list[Activity]:
+def _read_fit_columnar(data: bytes, tz: str | None = None, framing=None) -> list[Activity]:
     """Like :func:`read_fit` for large files, without a Python dict per record (see :data:`COLUMNAR_MIN_BYTES`)."""
-    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True, damaged=damaged)
+    columns, notes, recovered, good = _parse_fitfast(data, decode=_fitfast_records, with_bytes=True, framing=framing)
     records = _Records.from_columns(columns)
     del columns
     summary = _select_messages(good, _SUMMARY_MSGS)
