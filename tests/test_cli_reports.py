@@ -267,7 +267,7 @@ def test_summary_of_a_team_read_in_workers_is_the_one_process_summary(tmp_path):
     import multiprocessing
 
     from runload import service
-    from runload.cli.reports import PARALLEL_MIN_ATHLETES
+    from runload.cli.common import PARALLEL_MIN_ATHLETES
     from runload.report.summary import summary_json, summary_markdown, summary_text
     from runload.store import Store
 

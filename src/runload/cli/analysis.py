@@ -10,7 +10,7 @@ import click
 
 from runload.cli.app import cli
 from runload.cli.common import (
-    DATE, NAME, TIME_ZONE,
+    DATE, NAME, PARALLEL_MIN_ATHLETES, TIME_ZONE,
     as_of_option, emit_records, table_with_notes, fail_on_exit, athlete_option, load_config, open_store, parse_date,
     pick_athletes, resolve_settings, units_option,
 )
@@ -29,8 +29,6 @@ def check_athlete(store, name: str, cfg, as_of: date | None, only=None, units: s
 
 #: ``check`` shows the findings of this many weeks unless --since or --all-history.
 CHECK_DEFAULT_WEEKS = 8
-#: From this many athletes on, ``check --all`` spreads athletes over all cores.
-PARALLEL_MIN_ATHLETES = 8
 
 
 def _check_one(store, name: str, job: dict) -> tuple[str, str | list[str], Severity | None]:
@@ -74,10 +72,9 @@ def _check_in_workers(db_path: str, names: list[str], job: dict):
     """Check and render every athlete, one forked process per core, each reading the store
     read-only; yields each athlete's part in order as soon as it is ready. The job (config, date,
     rules, format) reaches the workers through fork."""
-    from runload.workers import default_jobs, map_in_workers
+    from runload.workers import map_in_workers
 
-    return map_in_workers(lambda store, name: _check_one(store, name, job), names, store_path=db_path,
-                          chunksize=max(1, min(16, len(names) // (4 * default_jobs()))))
+    return map_in_workers(lambda store, name: _check_one(store, name, job), names, store_path=db_path)
 
 
 def _known_rules(ctx, param, values):

@@ -8,7 +8,7 @@ import click
 
 from runload.cli.app import EXIT_NO_DATA, EXIT_OK, cli
 from runload.cli.common import (
-    WEEK, as_of_option, athlete_option, check_replaceable, fail_on_exit, load_config, open_store, parse_date, pick_athletes,
+    PARALLEL_MIN_ATHLETES, WEEK, as_of_option, athlete_option, check_replaceable, fail_on_exit, load_config, open_store, parse_date, pick_athletes,
     team_settings, units_option, write_atomic,
 )
 
@@ -21,7 +21,7 @@ def sections_on_all_cores(fn, rows) -> list[str]:
     the end: an athlete takes 0.3–1 s)."""
     from runload.workers import map_in_workers
 
-    return list(map_in_workers(fn, rows))
+    return list(map_in_workers(fn, rows, chunksize=1))
 
 
 def report_parts(store, settings: list, units: str, weeks: int, team: bool = False) -> list:
@@ -39,7 +39,7 @@ def report_parts(store, settings: list, units: str, weeks: int, team: bool = Fal
 
     if len(settings) < 4:
         return [part(store, i) for i in range(len(settings))]
-    return list(map_in_workers(part, range(len(settings)), store_path=store.path))
+    return list(map_in_workers(part, range(len(settings)), store_path=store.path, chunksize=1))
 
 
 @cli.command("report")
@@ -83,11 +83,6 @@ def report_cmd(ctx, athlete, all_athletes, weeks, units, as_of, out):
                f"{total} finding{'s' if total != 1 else ''} in the log.", err=True)
 
 
-#: From this many athletes on, ``summary --all`` spreads athletes over all cores (as ``check --all``):
-#: 100 athletes × 5 years took 3.4 s in one process, about 45 ms an athlete of reading and analysis.
-PARALLEL_MIN_ATHLETES = 8
-
-
 @cli.command("summary")
 @athlete_option
 @click.option("--all", "all_athletes", is_flag=True, help="Every athlete in the store.")
@@ -127,7 +122,7 @@ def summary_cmd(ctx, athlete, all_athletes, week, as_of, units, fmt, fail_on):
             import pandas  # noqa: F401 - what a summary reads with: loaded once before the workers fork
 
             weeks = map_in_workers(lambda store_, settings: service.week_summary(store_, settings, week), team,
-                                   store_path=store.path, chunksize=max(1, min(8, len(team) // (4 * default_jobs()))))
+                                   store_path=store.path)
         else:
             weeks = (service.week_summary(store, settings, week) for settings in team)
         for summary in weeks:
