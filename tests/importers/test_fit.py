@@ -165,3 +165,51 @@ def test_the_lean_scan_finds_the_framing_the_repair_walk_finds(real_dir, data_di
         for variant in variants:
             scan = _scan_lean(variant)
             assert _framing(scan.segments, scan.damage) == _framing(*scan_fit(variant)), path.name
+
+
+def _naive_run(data: bytes, start: int, step: int, limit: int, header: int) -> int:
+    """The length of a same-type header run, one message at a time (the reference for the sliced probes)."""
+    mask = 0xE0 if header & 0x80 else 0xFF
+    count, p = 0, start
+    while p + step <= limit and data[p] & mask == header & mask:
+        count, p = count + 1, p + step
+    return count
+
+
+@pytest.mark.parametrize("header", [0x05, 0x25, 0xA3, 0xBF])
+def test_same_type_runs_are_measured_like_one_message_at_a_time(header):
+    """Runs are measured on strided byte slices probed 16, 64, 256... messages at a time: a run ending
+    anywhere (inside a probe, on a probe's edge, at the end of the data) has its exact length; for a
+    compressed-timestamp header only the top three bits (its local type) must repeat."""
+    from runload.importers.fit import _same_local_run
+
+    step = 7
+    other = 0x06 if header < 0x80 else 0xC3  # another local type in either header form
+    for length in (1, 2, 15, 16, 17, 79, 80, 81, 335, 336, 337, 1400):
+        heads = [header if header < 0x80 else (header & 0xE0) | (k % 32) for k in range(length)]
+        body = b"".join(bytes((h,)) + bytes(range(1, step)) for h in heads)
+        for tail, limit_cut in ((bytes((other,)) + bytes(step - 1), 0), (b"", 0), (bytes((header,)) * 3, 0)):
+            data = body + tail
+            limit = len(data) - limit_cut
+            assert _same_local_run(data, 0, step, limit, header) == _naive_run(data, 0, step, limit, header)
+            assert _same_local_run(data, 0, step, limit, header) == length
+
+
+def test_a_cycle_of_types_taking_turns_is_counted_whole():
+    """A record (local 0, 5 bytes) and an HRV message (local 1, 3 bytes) taking turns: the cycle run
+    counts the whole repeats, and stops where either member's header changes."""
+    from runload.importers.fit import _cycle_run
+
+    defs = {0: (4, 20, 0), 1: (2, 78, -1), 2: (2, 22, -1)}
+    cycle = bytes((0x00, 1, 2, 3, 4)) + bytes((0x01, 9, 9))
+    for repeats in (2, 3, 16, 17, 70, 300):
+        for breaker in (bytes((0x02, 7, 7)), bytes((0x00, 1, 2, 3, 4)) + bytes((0x02, 7, 7)), b""):
+            data = cycle * repeats + breaker
+            found = _cycle_run(data, 0, 5, 0x00, defs[0], len(data), defs, frozenset({18, 19}))
+            assert found is not None
+            cycles, period, members = found
+            assert (cycles, period) == (repeats, 8)
+            assert [(m[0], m[2]) for m in members] == [(0, 20), (5, 78)]
+    # a single repeat is not a cycle
+    data = cycle + bytes((0x02, 7, 7)) * 3
+    assert _cycle_run(data, 0, 5, 0x00, defs[0], len(data), defs, frozenset({18, 19})) is None
