@@ -119,7 +119,7 @@ def test_damaged_fit_the_lean_reader_declines_is_decoded_once(data_dir, monkeypa
     assert [a.__dict__ for a in fit_mod._read_fit_full(cut)] == [act.__dict__]  # same as trying the bytes first
 
 
-@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 65_537, 300_001])
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 1000, 1023, 1024, 4095, 4096, 4097, 65_537, 300_001])
 def test_fast_crc_matches_the_byte_loop(size, monkeypatch):
     import numpy as np
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 import re
+import sys
 from array import array
 from zoneinfo import ZoneInfo
 
@@ -141,9 +142,30 @@ def _crc_shift(crc: int, nbytes: int) -> int:
 
 
 _CRC_BLOCK = 1 << 22  # bytes per block: bounds the working memory
-#: Below this many bytes the plain loop is faster than NumPy's chunks (measured: 1 KiB 41 µs vs 33 µs,
-#: 2 KiB 134 µs vs 21 µs, 512 B 25 µs vs 32 µs); the summary copy of a file is often 1-4 KiB.
+#: Below this many bytes a Python loop over pairs of bytes is faster than NumPy's chunks (measured:
+#: 512 B 11 µs by pairs, 16 µs by NumPy, 22 µs by the byte loop; 1 KiB 21, 18 and 45 µs); the summary
+#: copy of a file is often 1-4 KiB.
 _CRC_NUMPY_MIN_BYTES = 1024
+#: Below this many bytes the plain byte loop (64 B: 3.0 µs against 1.7 µs by pairs, with less set-up).
+_CRC_PAIRS_MIN_BYTES = 64
+_CRC_PAIRS = array("H")  # the two-byte step of :func:`_crc_shift_table` (0), filled on first use
+
+
+def _crc_pairs(view: memoryview, crc: int) -> int:
+    """:func:`fit_crc` two bytes a step: register r and bytes b0 b1 give G(r ^ (b0 | b1 << 8))."""
+    table = _CRC_PAIRS
+    if not table:
+        table.frombytes(_crc_shift_table(0).tobytes())  # native byte order, as the words below
+    n = len(view)
+    words = array("H")
+    words.frombytes(view[: n & ~1])
+    if sys.byteorder == "big":
+        words.byteswap()  # the pairs are little-endian
+    for word in words:
+        crc = table[crc ^ word]
+    if n & 1:
+        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ view[n - 1]) & 0xFF]
+    return crc
 
 
 def fit_crc_fast(data, crc: int = 0) -> int:
@@ -151,7 +173,7 @@ def fit_crc_fast(data, crc: int = 0) -> int:
     view = memoryview(data).cast("B")
     n = len(view)
     if n < _CRC_NUMPY_MIN_BYTES:
-        return fit_crc(view, crc)
+        return fit_crc(view, crc) if n < _CRC_PAIRS_MIN_BYTES else _crc_pairs(view, crc)
     for block_start in range(0, n, _CRC_BLOCK):
         block = view[block_start : block_start + _CRC_BLOCK]
         size = len(block)
