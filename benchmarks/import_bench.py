@@ -131,16 +131,17 @@ def run_process(args: list[str], env: dict | None = None, ok=(0,)) -> tuple[floa
     return took, usage.ru_maxrss // 1024, code
 
 
-#: Runs the CLI in this child and writes the child's own peak RSS (Linux VmHWM) to the file named first:
-#: a child's ru_maxrss also counts the parent it was forked from.
+#: Runs the CLI in this child as the ``runload`` console script does (``runload.cli:main``) and writes the
+#: child's own peak RSS (Linux VmHWM) to the file named first: a child's ru_maxrss also counts the parent
+#: it was forked from.
 CLI_SCRIPT = textwrap.dedent(
     """
     import sys
     out = sys.argv.pop(1)
     sys.argv[0] = "runload"
     try:
-        from runload.cli import cli
-        cli()
+        from runload.cli import main
+        main()
     finally:
         with open("/proc/self/status") as status, open(out, "w") as handle:
             handle.write(next(l.split()[1] for l in status if l.startswith("VmHWM")))

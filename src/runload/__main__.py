@@ -1,4 +1,4 @@
-from runload.cli import cli
+from runload.cli import main
 
 if __name__ == "__main__":
-    cli()
+    main()

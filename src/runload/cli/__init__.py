@@ -9,6 +9,6 @@ the commands that need them, so ``runload --help`` and shell completion stay fas
 
 from runload.cli.app import (  # noqa: F401  (the public names of the command line)
     EXIT_ALERT, EXIT_CODES_HELP, EXIT_ERROR, EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_NO_ACTIVITY_FILES, EXIT_NO_DATA,
-    EXIT_OK, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_USAGE, EXIT_WARNING, RunloadGroup, Terminated, cli,
+    EXIT_OK, EXIT_SKIPPED, EXIT_TERMINATED, EXIT_USAGE, EXIT_WARNING, RunloadGroup, Terminated, cli, main,
 )
 from runload.cli import analysis, chart, gaps, imports, log, reports, sync  # noqa: E402,F401  (register commands)

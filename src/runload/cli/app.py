@@ -19,6 +19,7 @@ Exit codes (also in the README and ``runload --help``):
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sqlite3
@@ -131,6 +132,17 @@ class RunloadGroup(click.Group):
             ctx.exit(EXIT_ERROR)
         except Exception as err:  # noqa: BLE001 - last line of defence at the boundary
             _unexpected(ctx, err)
+
+
+def main() -> None:
+    """The ``runload`` program (the console script and ``python -m runload``): :func:`cli`, then exit."""
+    try:
+        cli(prog_name="runload")
+    finally:
+        # The process ends now, and every object it holds goes with it: frozen, they are not walked by the
+        # collector's last full pass at shutdown (measured: 8 ms of the 0.5 s 280-file FIT import). Only
+        # here, not in ``cli``: a process that calls ``cli`` and goes on keeps its collector whole.
+        gc.freeze()
 
 
 def _unexpected(ctx: click.Context, err: Exception) -> None:
