@@ -48,3 +48,42 @@ def test_count_files_for_the_progress_bar(tmp_path):
     with zipfile.ZipFile(tmp_path / "export.zip", "w") as zf:
         zf.writestr("a.fit", b"x")
     assert count_files([tmp_path]) is None  # archive members are only known while reading
+
+
+def test_an_in_process_import_pauses_the_cycle_collector_only_while_it_works(tmp_path, monkeypatch):
+    """Batches are parsed and stored with the collector paused; afterwards it is as the caller left it."""
+    import gc
+
+    seen = []
+    real_parse = ingest._parse
+
+    def spy(data, hints):
+        seen.append(gc.isenabled())
+        return real_parse(data, hints)
+
+    monkeypatch.setattr(ingest, "_parse", spy)
+    with Store.open(tmp_path / "a.db") as store:
+        report = import_paths(store, [SAMPLES / "alex"], athlete="alex", jobs=1)
+        assert report.runs == 72 and seen and not any(seen)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            import_paths(store, [SAMPLES / "alex"], athlete="bo", jobs=1)
+            assert not gc.isenabled()  # a caller's own choice is kept
+        finally:
+            gc.enable()
+
+
+def test_the_program_runs_as_a_module_and_keeps_its_exit_codes(tmp_path):
+    """``python -m runload`` is the console script's ``main``: the same output and exit codes."""
+    import subprocess
+    import sys
+
+    env = {"RUNLOAD_DB": str(tmp_path / "r.db"), "RUNLOAD_CONFIG": str(tmp_path / "none.toml"), "PATH": ""}
+    (tmp_path / "none.toml").write_text("")
+    ok = subprocess.run([sys.executable, "-m", "runload", "import", str(SAMPLES / "alex"), "--athlete", "alex",
+                         "--jobs", "1", "-q"], env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    usage = subprocess.run([sys.executable, "-m", "runload", "nonsense"], env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert usage.returncode == 2 and "Usage: runload" in usage.stderr
