@@ -173,3 +173,20 @@ def test_gpx_hr_and_untyped_sport():
     assert act.avg_hr_bpm == 145 and act.hr_seconds_by_bpm == {140: 30.0, 150: 30.0}
     # 12 km/h fits a run, a ride or a fast hike alike, and no cadence is recorded: not settled
     assert act.sport == "unknown" and act.notes[0].startswith("sport not declared; speed fits a run, a ride")
+
+
+def test_a_file_is_read_whole_even_when_it_grew_after_it_was_listed(tmp_path):
+    """A watch folder's file may still be written: what it holds when it is read is read, up to the limit."""
+    path = tmp_path / "run.fit"
+    path.write_bytes(b"a" * 1000)
+    (source,) = iter_sources([path], max_file_bytes=5000)
+    assert source.size == 1000
+    with open(path, "ab") as handle:
+        handle.write(b"b" * 3000)
+    assert source.read() == b"a" * 1000 + b"b" * 3000
+    with open(path, "ab") as handle:
+        handle.write(b"c" * 2000)  # now 6000 bytes, over the limit
+    with pytest.raises(OSError, match="grew past"):
+        source.read()
+    path.write_bytes(b"d" * 10)  # shrunk: what is there
+    assert source.read() == b"d" * 10
