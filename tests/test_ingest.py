@@ -23,20 +23,52 @@ def test_small_batches_in_workers_give_the_same_store(tmp_path, monkeypatch):
 
 
 def test_batches_bound_the_bytes_held(tmp_path, monkeypatch):
+    """Bytes waiting for the worker pool are bounded; with one job no file's bytes outlive its parse."""
     monkeypatch.setattr(ingest, "BATCH_BYTES", 200_000)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_FILES", 2)
     held = []
     real_flush = ingest._Batch.flush
 
     def spy(self):
-        held.append(self.nbytes)
+        held.append((self.jobs, self.nbytes, len(self.items)))
         real_flush(self)
 
     monkeypatch.setattr(ingest._Batch, "flush", spy)
     with Store.open(tmp_path / "a.db") as store:
-        import_paths(store, [SAMPLES / "alex"], athlete="alex", jobs=1)
+        import_paths(store, [SAMPLES / "alex"], athlete="alex", jobs=2)
+        import_paths(store, [SAMPLES / "alex"], athlete="bo", jobs=1)
     # a batch is flushed as soon as it reaches the bound: never more than one file over it
     biggest_file = max(p.stat().st_size for p in (SAMPLES / "alex").iterdir())
-    assert len(held) > 3 and max(held) < 200_000 + biggest_file
+    pooled = [nbytes for jobs, nbytes, _n in held if jobs == 2]
+    assert len(pooled) > 3 and max(pooled) < 200_000 + biggest_file
+    assert all(nbytes == 0 and n == 0 for jobs, nbytes, n in held if jobs == 1)
+
+
+def test_one_job_parses_each_file_before_the_next_is_read(tmp_path, monkeypatch):
+    """With one job a file is parsed as soon as it is read (its bytes are let go), and the results are
+    stored a batch at a time, in the order the files were found."""
+    monkeypatch.setattr(ingest, "BATCH_FILES", 7)
+    events = []
+    real_parse, real_store = ingest._parse, ingest._store_one
+
+    def parse(data, hints):
+        events.append("parse")
+        return real_parse(data, hints)
+
+    def store_one(store, athlete_id, import_id, src, *args):
+        events.append(("store", src.label))
+        return real_store(store, athlete_id, import_id, src, *args)
+
+    monkeypatch.setattr(ingest, "_parse", parse)
+    monkeypatch.setattr(ingest, "_store_one", store_one)
+    with Store.open(tmp_path / "a.db") as a, Store.open(tmp_path / "b.db") as b:
+        one = import_paths(a, [SAMPLES / "alex"], athlete="alex", jobs=1)
+        monkeypatch.setattr(ingest, "_parse", real_parse)
+        monkeypatch.setattr(ingest, "_store_one", real_store)
+        pooled = import_paths(b, [SAMPLES / "alex"], athlete="alex", jobs=2)
+    runs = "".join("p" if e == "parse" else "s" for e in events)
+    assert runs.startswith("ppppppp" + "sssssss" + "ppppppp")  # seven parsed, then those seven stored
+    assert one.to_json() == pooled.to_json()
 
 
 def test_count_files_for_the_progress_bar(tmp_path):
