@@ -65,6 +65,30 @@ def test_fit_paths_identical_on_every_real_file(real_dir, monkeypatch):
     assert answered >= len(inputs) - 6, (answered, len(inputs))
 
 
+def test_record_views_and_gathers_read_the_same_columns(real_dir, data_dir, monkeypatch):
+    """The lean reader reads records as strided views (long runs) or by gathering offsets (many short
+    pieces): forced either way, every real file gives the same time, heart-rate, distance and GPS columns."""
+    import numpy as np
+
+    folders = [data_dir, real_dir] + [d for d in [real_dir.parent / "real-activities-2"] if d.is_dir()]
+    start = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+    inputs = list(_fit_inputs(*folders)) + [("synthetic", write_fit(SyntheticRun(start, 9_000.0, 2400, seed=5)))]
+    compared = 0
+    for name, data in inputs:
+        scan = fit_mod._scan_lean(data)
+        if not scan.answerable or not scan.pieces:
+            continue
+        read = {}
+        for way, threshold in (("views", 0), ("gathers", 10**12)):
+            monkeypatch.setattr(fit_mod, "_VIEW_MIN_RECORDS_PER_PIECE", threshold)
+            read[way] = fit_mod._records_from_scan(data, scan)
+        for column in ("ts", "hr", "dist", "gps"):
+            views, gathers = getattr(read["views"], column), getattr(read["gathers"], column)
+            assert views.dtype == gathers.dtype and np.array_equal(views, gathers, equal_nan=True), (name, column)
+        compared += 1
+    assert compared >= 20
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_fit_paths_identical_on_synthetic_and_damaged(seed, monkeypatch):
     start = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)

@@ -827,6 +827,10 @@ def _scan_lean(data: bytes) -> _LeanScan:
 
 #: Records gathered per step of :func:`_records_from_scan` (bounds its temporary arrays).
 _GATHER_BATCH = 1 << 18
+#: Records per piece from which the pieces are read as strided views (:func:`_records_by_views`) instead
+#: of gathered (measured: 12 pieces of 3,600 records 45 µs against 88 µs; 81 pieces of about 30 records
+#: 240 µs against 120 µs: a view costs about 2.5 µs a piece, a gather 20 µs a file and a little a record).
+_VIEW_MIN_RECORDS_PER_PIECE = 150
 
 
 def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
@@ -839,6 +843,8 @@ def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
     counts = pieces[:, 1]
     ends = np.cumsum(counts)
     total = int(ends[-1]) if len(ends) else 0
+    if total and total >= len(pieces) * _VIEW_MIN_RECORDS_PER_PIECE:
+        return _records_by_views(data, scan, total)
     n = len(data)
     views: dict[tuple, np.ndarray] = {}
 
@@ -896,6 +902,46 @@ def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
     return _Records.from_arrays(
         total, columns.get("timestamp"), columns.get("heart_rate"), columns.get("distance"), gps
     )
+
+
+#: Structured dtypes of record layouts read by :func:`_records_by_views`: (big-endian?, fields, stride) -> dtype.
+_VIEW_DTYPES: dict[tuple, np.dtype] = {}
+
+
+def _records_by_views(data: bytes, scan: _LeanScan, total: int) -> "_Records":
+    """:func:`_records_from_scan` for files of long runs: each piece of records is a strided structured view
+    of the bytes (no copy), its fields joined piece after piece and converted once."""
+    parts: dict[str, list] = {name: [] for name, _base, _size in _LEAN_RECORD_FIELDS.values()}
+    pieces = scan.pieces
+    for i in range(0, len(pieces), 4):
+        first, count, stride, layout = pieces[i : i + 4]
+        big, fields = scan.layouts[layout]
+        key = (big, tuple(fields.items()), stride)
+        dtype = _VIEW_DTYPES.get(key)
+        if dtype is None:
+            order = ">" if big else "<"
+            used = [(name, f"{order}u{size}", fields[name]) for name, _b, size in _LEAN_RECORD_FIELDS.values()
+                    if name in fields]  # fmt: skip
+            dtype = _VIEW_DTYPES[key] = np.dtype({"names": [u[0] for u in used], "formats": [u[1] for u in used],
+                                                  "offsets": [u[2] for u in used], "itemsize": stride})
+        messages = np.ndarray((count,), dtype, buffer=data, offset=first)
+        for name, part in parts.items():
+            part.append(messages[name] if name in fields else count)  # a count: ``count`` records lack it
+    columns = {}
+    for name, base, size in _LEAN_RECORD_FIELDS.values():
+        invalid = _INVALID[base]
+        raw = [np.full(p, invalid, f"u{size}") if isinstance(p, int) else p for p in parts[name]]
+        raw = np.concatenate(raw) if len(raw) > 1 else raw[0]
+        if name == "position_lat":
+            columns[name] = raw != invalid
+            continue
+        values = raw.astype(np.float64)
+        values[raw == invalid] = np.nan
+        columns[name] = values
+    columns["timestamp"] += FIT_EPOCH_UNIX_S
+    columns["distance"] /= 100.0
+    return _Records.from_arrays(total, columns["timestamp"], columns["heart_rate"], columns["distance"],
+                                columns["position_lat"])
 
 
 def _short(text: str) -> str:
