@@ -749,8 +749,12 @@ def _scan_lean(data: bytes) -> _LeanScan:
                             layout = layout_index[key] = len(scan.layouts)
                             scan.layouts.append(found)
                 defs[h & 0x0F] = (size, global_num, layout)
-                if copy_from is None:
-                    copy_from = p
+                if global_num in keep:
+                    if copy_from is None:
+                        copy_from = p
+                elif copy_from is not None:  # no kept message uses it: not copied (a fifth of the copy's bytes)
+                    body += data[copy_from:p]
+                    copy_from = None
                 p = q
                 seg.good_end = p
                 continue
