@@ -107,6 +107,7 @@ def build_fit_set(folder: Path, n_synthetic: int) -> tuple[int, int, int]:
         run = SyntheticRun(start + timedelta(days=i), 10_000 + 20 * i, 3600, sample_interval_s=1, seed=i)
         (folder / f"synthetic-{i:03d}.fit").write_bytes(write_fit(run))
     nbytes = sum(len(_gunzipped(p.read_bytes())) for p in folder.iterdir())
+    os.sync()  # written out before anything is timed: the first timed command must not pay the writeback
     return real, n_synthetic, nbytes
 
 
@@ -114,7 +115,9 @@ def build_mixed(root: Path, n: int) -> int:
     """``n`` synthetic FIT/GPX/TCX files (one in ten gzipped); returns the bytes before gzip."""
     from runload_testing.synthetic import write_mixed_folder
 
-    return write_mixed_folder(root, n)
+    nbytes = write_mixed_folder(root, n)
+    os.sync()  # written out before anything is timed
+    return nbytes
 
 
 def run_process(args: list[str], env: dict | None = None, ok=(0,)) -> tuple[float, int, int]:
@@ -237,6 +240,7 @@ def memory_section(work: Path) -> None:
         n = 50 * 1024 * 1024 // 22  # ~22 bytes per record with GPS + HR
         start = datetime(2026, 6, 27, 4, 0, tzinfo=timezone.utc)
         big.write_bytes(write_fit(SyntheticRun(start, n * 2.9, n, sample_interval_s=1, seed=2)))
+        os.sync()
     took, rss, rc = runload_import([big], _fresh(work / "big.db"), 1)
     print(f"2. 50 MB FIT ({big.stat().st_size / 1e6:.1f} MB), runload import --jobs 1 as a child process (its VmHWM):")
     print(f"  {'peak RSS':<52} {rss:8d} MB (target <= 300 MB), {took:.2f} s, exit {rc}\n")
