@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -180,10 +183,36 @@ def test_shoes_workflow(tmp_path, season):
     assert invoke(db, "shoes", "retire", "Nope").output.startswith("Error: no shoe named 'Nope'")
 
 
+def _all_commands() -> dict:
+    """Every top-level command, each module loaded (the group loads a command's module on demand)."""
+    ctx = click.Context(cli)
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+
+
+def test_commands_load_from_the_modules_the_table_names():
+    """The table of command modules is what the modules register, and a command loads its own module only."""
+    import importlib
+    import pkgutil
+
+    import runload.cli
+    from runload.cli import COMMAND_MODULES
+
+    for name, command in _all_commands().items():
+        assert command is not None and name in COMMAND_MODULES, name
+        assert command.callback.__module__ == f"runload.cli.{COMMAND_MODULES[name]}", name
+    for module in pkgutil.iter_modules(runload.cli.__path__):  # every module, the table's or not
+        importlib.import_module(f"runload.cli.{module.name}")
+    assert set(cli.commands) == set(COMMAND_MODULES), "a module registers a command the table lacks"
+    probe = ("import sys, click; from runload.cli import cli; cli.get_command(click.Context(cli), 'import'); "
+             "print(' '.join(sorted(m for m in sys.modules if m.startswith('runload.cli.'))))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert loaded.stdout.split() == ["runload.cli.app", "runload.cli.common", "runload.cli.imports"]
+
+
 def test_every_command_has_help_and_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     commands = []
-    for name, command in cli.commands.items():
+    for name, command in _all_commands().items():
         if hasattr(command, "commands"):
             commands += [(f"{name} {sub}", c) for sub, c in command.commands.items()]
         else:
