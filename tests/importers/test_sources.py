@@ -190,3 +190,37 @@ def test_a_file_is_read_whole_even_when_it_grew_after_it_was_listed(tmp_path):
         source.read()
     path.write_bytes(b"d" * 10)  # shrunk: what is there
     assert source.read() == b"d" * 10
+
+
+def test_a_fit_file_too_large_for_memory_is_refused_before_it_is_read(tmp_path, monkeypatch, data_dir):
+    """A FIT file is read whole (about four bytes of memory a byte), so it may have a quarter of the file
+    limit: a loose one over it is refused by its size and header alone, like any file over the limit, and
+    read when the limit is raised; gzipped or in an archive, it is refused once decompressed."""
+    from runload.importers import sources
+    from runload.limits import FIT_MEMORY_PER_BYTE
+
+    fit = (data_dir / FIT).read_bytes()
+    (tmp_path / "run.fit").write_bytes(fit)
+    (tmp_path / "notes.gpx").write_bytes(b"<gpx" + b" " * (len(fit) - 4))  # as large, not a FIT file
+    limit = len(fit) * FIT_MEMORY_PER_BYTE - 1  # the FIT file is one byte over a quarter of it
+    opened = []
+    monkeypatch.setattr(sources, "_bounded_reader", lambda path, lim: opened.append(path.name) or (lambda: b""))
+    by_name = {s.label.rsplit("/", 1)[-1]: s for s in iter_sources([tmp_path], max_file_bytes=limit)}
+    assert by_name["run.fit"].error.startswith(sources.TOO_LARGE) and "--max-file-mb" in by_name["run.fit"].error
+    assert by_name["notes.gpx"].error is None and opened == ["notes.gpx"]
+    (raised,) = iter_sources([tmp_path / "run.fit"], max_file_bytes=limit + 1)
+    assert raised.error is None
+    monkeypatch.undo()
+
+    import runload.importers
+
+    for module in (sources, runload.importers):
+        monkeypatch.setattr(module, "max_fit_bytes", lambda limit=None: len(fit) - 1)
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(_zip({"a/run.fit": fit}))
+    (in_zip,) = iter_sources([archive])
+    with pytest.raises(ImportFormatError, match="FIT file may have"):
+        in_zip.read()
+    with pytest.raises(ImportFormatError, match="decompress it"):
+        read_bytes(gzip.compress(fit))
+    assert read_bytes(fit)  # loose and within the limit: read

@@ -13,6 +13,7 @@ import pytest
 
 from runload import ingest
 from runload.ingest import import_paths
+from runload.limits import FIT_MEMORY_PER_BYTE
 from runload.store import Store
 
 from .conftest import make_folder, max_rss_mb, synthetic_bytes
@@ -160,5 +161,8 @@ def test_the_size_cap_can_be_raised(tmp_path):
     with Store.open(tmp_path / "r.db") as store:
         low = import_paths(store, [folder], "ann", jobs=1, max_file_bytes=size - 1)
         assert low.runs == 0 and "limit" in low.skipped[0][1]
-        high = import_paths(store, [folder], "ann", jobs=1, max_file_bytes=size)
+        # a FIT file may have a quarter of the limit (it is read whole, about four bytes of memory a byte)
+        fit_low = import_paths(store, [folder], "ann", jobs=1, max_file_bytes=size * FIT_MEMORY_PER_BYTE - 1)
+        assert fit_low.runs == 0 and "a FIT file may have" in fit_low.skipped[0][1]
+        high = import_paths(store, [folder], "ann", jobs=1, max_file_bytes=size * FIT_MEMORY_PER_BYTE)
     assert high.runs == 1 and not high.skipped

@@ -47,6 +47,10 @@ def _decode(data: bytes, hints: SourceHints) -> list[Activity]:
     if layers == 0 and data.startswith(MANUAL_MAGIC):
         return read_manual(data)  # a manual activity of a Strava export (a row of activities.csv)
     if sniff(data) == "fit":
+        if layers:  # a loose FIT file too large for memory is refused before it is read (see sources)
+            too_large = fit_too_large(len(data), max_fit_bytes(), "decompress it and import the FIT file with --max-file-mb raised")
+            if too_large:
+                raise ImportFormatError(too_large)
         from .fit import read_fit
 
         return read_fit(data, tz=hints.tz)
@@ -233,7 +237,7 @@ DECODERS = {
     "tcx": ("expat stream",),
 }
 
-from .sources import MANUAL_MAGIC, iter_sources, read_manual  # noqa: E402
+from .sources import MANUAL_MAGIC, fit_too_large, iter_sources, max_fit_bytes, read_manual  # noqa: E402
 
 __all__ = [
     "DECODERS",

@@ -40,12 +40,13 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
+from runload.errors import ImportFormatError
 from runload.safetext import safe_label
 
 from .base import Source, SourceHints
 
 #: Largest loose file read [bytes] (zip archives are read member by member, see MAX_MEMBER_BYTES).
-from runload.limits import MAX_FILE_BYTES  # noqa: E402  (re-exported)
+from runload.limits import FIT_MEMORY_PER_BYTE, MAX_FILE_BYTES, max_fit_bytes  # noqa: E402,F401  (re-exported)
 #: How a refusal for size starts (such a file is tried again when the limit is raised).
 TOO_LARGE = "file of "
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
@@ -231,6 +232,9 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         data = handle.read(MAX_MEMBER_BYTES + 1)
     if len(data) > MAX_MEMBER_BYTES:
         raise OSError("archive member larger than declared")
+    too_large = is_fit_head(data) and fit_too_large(len(data), max_fit_bytes(), "take it out of the archive")
+    if too_large:
+        raise ImportFormatError(too_large)
     return data
 
 
@@ -333,9 +337,23 @@ def _zip_mtime(info: zipfile.ZipInfo) -> float | None:
 # ------------------------------------------------------------------ files and folders
 
 
-def _is_zip_file(path: Path) -> bool:
+def _head(path: Path) -> bytes:
+    """The first 12 bytes of a file: enough to tell a zip archive or a FIT file before reading it."""
     with open(path, "rb") as handle:
-        return handle.read(4) in _ZIP_MAGIC
+        return handle.read(12)
+
+
+def is_fit_head(head: bytes) -> bool:
+    """True for the start of a FIT file (a 12- or 14-byte header holding ``.FIT``)."""
+    return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
+
+
+def fit_too_large(size: int, limit: int, raise_with: str) -> str | None:
+    """Why a FIT file of ``size`` bytes is refused under ``limit`` (see :func:`runload.limits.max_fit_bytes`)."""
+    if size <= limit:
+        return None
+    return (f"{TOO_LARGE}{size / 1e6:,.0f} MB is over the {limit // 2**20} MB a FIT file may have (read whole, it "
+            f"takes about {FIT_MEMORY_PER_BYTE} bytes of memory a byte); refused ({raise_with})")
 
 
 def _bounded_reader(path: Path, limit: int):
@@ -368,11 +386,11 @@ def _iter_file(path: Path, label: str, hints: SourceHints, max_file_bytes: int =
         if not stat.S_ISREG(st.st_mode):  # never open a FIFO (blocks) or a device (/dev/zero never ends)
             yield _refused(label, 0, None, hints, not_regular_reason(st.st_mode))
             return
-        is_zip = _is_zip_file(path)
+        head = _head(path)
     except OSError as exc:
         yield _refused(label, 0, None, hints, f"unreadable ({exc.strerror or exc})")
         return
-    if is_zip:
+    if head[:4] in _ZIP_MAGIC:
         try:
             zf = zipfile.ZipFile(path)
             # the ZipFile owns no open file between reads: a path is reopened per member
@@ -385,6 +403,11 @@ def _iter_file(path: Path, label: str, hints: SourceHints, max_file_bytes: int =
         yield _refused(label, st.st_size, st.st_mtime, hints,
                        f"{TOO_LARGE}{st.st_size / 1e6:,.0f} MB is over the {max_file_bytes // 2**20} MB limit; "
                        "refused (raise it with --max-file-mb)")
+        return
+    too_large = is_fit_head(head) and fit_too_large(st.st_size, max_fit_bytes(max_file_bytes),
+                                                     "raise the file limit with --max-file-mb")
+    if too_large:  # refused before it is read, like any file over the limit
+        yield _refused(label, st.st_size, st.st_mtime, hints, too_large)
         return
     yield Source(label=label, size=st.st_size, mtime=st.st_mtime, read=_bounded_reader(path, max_file_bytes),
                  hints=hints)
