@@ -27,6 +27,32 @@ def test_same_file_twice_adds_nothing(tmp_store):
     assert len(tmp_store.activities_frame("alex")) == 1
 
 
+def test_a_batch_commits_whole_files_and_rolls_back_a_failing_one_alone(tmp_path):
+    """Inside a batch each file is a savepoint: one that fails leaves no trace, the others commit; a batch
+    left by an interruption still commits the files finished before it; other connections see nothing
+    of a batch until it commits."""
+    db = tmp_path / "r.db"
+    with Store.open(db) as store:
+        reader = sqlite3.connect(db)
+        count = lambda: reader.execute("SELECT COUNT(*) FROM activities").fetchone()[0]  # noqa: E731
+        with store.batch():
+            add(store, [make_run("2026-09-01T06:00:00Z", 10.0)], "a.fit", "h1")
+            with pytest.raises(ZeroDivisionError):
+                with store.transaction() as conn:  # a file whose storing fails half-way
+                    conn.execute("INSERT INTO athletes (name, created_utc) VALUES ('half', '2026-09-01T00:00:00Z')")
+                    1 / 0
+            add(store, [make_run("2026-09-02T06:00:00Z", 11.0)], "b.fit", "h2")
+            assert count() == 0  # not committed yet
+        assert count() == 2
+        assert reader.execute("SELECT COUNT(*) FROM athletes WHERE name = 'half'").fetchone()[0] == 0
+        with pytest.raises(KeyboardInterrupt):
+            with store.batch():
+                add(store, [make_run("2026-09-03T06:00:00Z", 12.0)], "c.fit", "h3")
+                raise KeyboardInterrupt
+        assert count() == 3  # the file finished before the interruption is kept
+        reader.close()
+
+
 def test_same_run_from_gpx_and_fit_is_stored_once_and_the_richer_kept(tmp_store):
     gpx = make_run("2026-09-12T06:00:05Z", 10.05, source_format="gpx")
     fit = make_run("2026-09-12T06:00:00Z", 10.0, source_format="fit", avg_hr_bpm=150.0)

@@ -317,6 +317,10 @@ BATCH_FILES = 256
 BATCH_BYTES = 256 * 1024 * 1024
 
 
+#: Files parsed in this process are stored this many under one commit, each whole in a savepoint of its
+#: own (:meth:`runload.store.Store.batch`): a crash loses at most these, never half of one.
+COMMIT_FILES = 16
+
 #: Marks a file to be parsed in a process of its own.
 _ALONE = object()
 
@@ -372,9 +376,11 @@ class _Batch:
         del items
         parsed, self.parsed = self.parsed, []
         try:
-            for source, digest, result in parsed:
-                _store_one(self.store, self.athlete_id, self.import_id, source, digest, result, self.report,
-                           self.shoe)
+            for start in range(0, len(parsed), COMMIT_FILES):
+                with self.store.batch():  # each file whole on its own (a savepoint), one commit for several
+                    for source, digest, result in parsed[start : start + COMMIT_FILES]:
+                        _store_one(self.store, self.athlete_id, self.import_id, source, digest, result,
+                                   self.report, self.shoe)
         finally:
             del parsed  # freed by reference counting, before any collection looks at them
             self.collector.resume()

@@ -101,9 +101,10 @@ def test_two_cli_imports_of_a_new_athlete_at_once(tmp_path):
 
 
 def test_full_disk_is_one_sentence_and_keeps_whole_files(tmp_path):
-    """A file-size limit (RLIMIT_FSIZE) stands in for a full disk: SQLite's writes fail part way."""
+    """A file-size limit (RLIMIT_FSIZE) stands in for a full disk: SQLite's writes fail part way. Files
+    stored before it are kept (an import commits every few files, each file whole), none half-written."""
     folder = tmp_path / "w"
-    expected = make_folder(folder, 40)
+    expected = make_folder(folder, 160)
     db = tmp_path / "r.db"
     Store.open(db).close()
     limit = db.stat().st_size + 96 * 1024

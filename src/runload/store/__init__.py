@@ -11,8 +11,11 @@
 
 Default location: ``$RUNLOAD_DB``, else ``$XDG_DATA_HOME/runload/runload.db``
 (``~/.local/share/runload/runload.db``); the CLI's ``--db PATH`` wins over both. A store written by a
-newer runload is refused, never touched; each imported file is one ``BEGIN IMMEDIATE`` transaction in
-WAL mode, so readers never see half an import and a crash loses at most the file in flight.
+newer runload is refused, never touched. Writes run in WAL mode; each imported file is stored whole or
+not at all (its own ``BEGIN IMMEDIATE`` transaction, or a savepoint when an import stores a few files
+under one commit, :meth:`Store.batch`), so readers never see half of one, a stop (Ctrl-C, SIGTERM) keeps
+the files stored before it, and a crash loses at most the few files of the commit in flight, which the
+next import reads again.
 """
 
 from runload.store.connect import _db_error_sentence, conn_close_quietly, default_db_path  # noqa: F401
