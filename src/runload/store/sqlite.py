@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from runload.errors import ConfigError, NotFound, StoreError
 from runload.models import Activity
@@ -258,20 +258,22 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as err:
             raise StoreError(_db_error_sentence(self.path, err)) from None
-        try:
+        with self._writes(undo=self._rollback, finish=lambda: self._commit(quiet=False)):
             yield self.conn
-        except sqlite3.DatabaseError as err:  # a full disk, a damaged page...: one sentence
-            self._rollback()
+
+    @contextmanager
+    def _writes(self, undo: Callable[[], None], finish: Callable[[], None]) -> Iterator[None]:
+        """A block of writes: ``finish()`` after it, ``undo()`` on any exception (a database error, such as
+        a full disk or a damaged page, becomes one sentence)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as err:
+            undo()
             raise StoreError(_db_error_sentence(self.path, err)) from None
         except BaseException:
-            self._rollback()
+            undo()
             raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except sqlite3.DatabaseError as err:
-                self._rollback()
-                raise StoreError(_db_error_sentence(self.path, err)) from None
+        finish()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -305,16 +307,8 @@ class Store:
     @contextmanager
     def _savepoint(self) -> Iterator[None]:
         self.conn.execute("SAVEPOINT block")
-        try:
+        with self._writes(undo=self._rollback_savepoint, finish=lambda: self.conn.execute("RELEASE block")):
             yield
-        except sqlite3.DatabaseError as err:  # a full disk, a damaged page...: one sentence
-            self._rollback_savepoint()
-            raise StoreError(_db_error_sentence(self.path, err)) from None
-        except BaseException:
-            self._rollback_savepoint()
-            raise
-        else:
-            self.conn.execute("RELEASE block")
 
     def _rollback_savepoint(self) -> None:
         """Undo the current block (nothing to do when SQLite has already ended the transaction)."""
@@ -326,10 +320,12 @@ class Store:
             pass
 
     def _commit(self, quiet: bool) -> None:
-        """COMMIT the open transaction; when that fails, roll back and (unless ``quiet``) say why."""
+        """COMMIT the open transaction; when that fails, roll back and (unless ``quiet``) say why. ``quiet``
+        (leaving on an exception) also accepts that SQLite has already ended the transaction itself."""
+        if quiet and not self.conn.in_transaction:
+            return
         try:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+            self.conn.execute("COMMIT")
         except sqlite3.DatabaseError as err:
             self._rollback()
             if not quiet:
