@@ -5,7 +5,7 @@ MAX_FILE_BYTES = 300 * 1024 * 1024
 
 #: A FIT file is read whole, its bytes and its record columns (time, heart rate, distance, position) held
 #: together while its summaries are worked out: about this many bytes of memory for each byte of file
-#: (measured peaks of an import: a 53 MB FIT 208 MB, a 264 MB one 1.1 GB; GPX and TCX take about 1.3).
+#: (measured peaks of an import: a 53 MB FIT 208 MB, a 264 MB one 1.1 GB; GPX and TCX take about 1.2).
 FIT_MEMORY_PER_BYTE = 4
 
 
