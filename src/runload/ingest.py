@@ -403,8 +403,6 @@ class _Batch:
         return _ALONE  # pragma: no cover - a fresh pool refused work
 
     def _parsed(self, item, future):
-        if future is None:
-            return _parse(item[1], item[0].hints)
         if future is _ALONE:
             return self._alone(item)
         from concurrent.futures.process import BrokenProcessPool

@@ -48,7 +48,8 @@ def _decode(data: bytes, hints: SourceHints) -> list[Activity]:
         return read_manual(data)  # a manual activity of a Strava export (a row of activities.csv)
     if sniff(data) == "fit":
         if layers:  # a loose FIT file too large for memory is refused before it is read (see sources)
-            too_large = fit_too_large(len(data), max_fit_bytes(), "decompress it and import the FIT file with --max-file-mb raised")
+            too_large = fit_too_large(len(data), max_fit_bytes(),
+                                      "decompress it and import the FIT file with --max-file-mb raised")
             if too_large:
                 raise ImportFormatError(too_large)
         from .fit import read_fit

@@ -913,26 +913,22 @@ def _records_from_scan(data: bytes, scan: _LeanScan) -> "_Records":
     )
 
 
-#: Structured dtypes of record layouts read by :func:`_records_by_views`: (big-endian?, fields, stride) -> dtype.
-_VIEW_DTYPES: dict[tuple, np.dtype] = {}
-
-
 def _records_by_views(data: bytes, scan: _LeanScan, total: int) -> "_Records":
     """:func:`_records_from_scan` for files of long runs: each piece of records is a strided structured view
     of the bytes (no copy), its fields joined piece after piece and converted once."""
     parts: dict[str, list] = {name: [] for name, _base, _size in _LEAN_RECORD_FIELDS.values()}
+    dtypes: dict[tuple, np.dtype] = {}  # (layout, stride) -> the structured dtype of its messages
     pieces = scan.pieces
     for i in range(0, len(pieces), 4):
         first, count, stride, layout = pieces[i : i + 4]
         big, fields = scan.layouts[layout]
-        key = (big, tuple(fields.items()), stride)
-        dtype = _VIEW_DTYPES.get(key)
+        dtype = dtypes.get((layout, stride))
         if dtype is None:
             order = ">" if big else "<"
             used = [(name, f"{order}u{size}", fields[name]) for name, _b, size in _LEAN_RECORD_FIELDS.values()
                     if name in fields]  # fmt: skip
-            dtype = _VIEW_DTYPES[key] = np.dtype({"names": [u[0] for u in used], "formats": [u[1] for u in used],
-                                                  "offsets": [u[2] for u in used], "itemsize": stride})
+            dtype = dtypes[layout, stride] = np.dtype({"names": [u[0] for u in used], "formats": [u[1] for u in used],
+                                                       "offsets": [u[2] for u in used], "itemsize": stride})
         messages = np.ndarray((count,), dtype, buffer=data, offset=first)
         for name, part in parts.items():
             part.append(messages[name] if name in fields else count)  # a count: ``count`` records lack it

@@ -22,8 +22,9 @@ Loose files: anything that is not a regular file (a FIFO, a device such as
 :data:`MAX_FILE_BYTES` (``runload import --max-file-mb``) is refused before it is
 read, and so is a FIT file (told by its header) over a quarter of that limit
 (:func:`runload.limits.max_fit_bytes`: it is read whole, about four bytes of
-memory a byte); a FIT archive member over it is refused once read. Labels are made printable with :func:`runload.safetext.safe_label` (a file
-name that is not UTF-8 or holds a newline is shown and stored escaped).
+memory a byte); a FIT archive member over it is refused once read. Labels are
+made printable with :func:`runload.safetext.safe_label` (a file name that is
+not UTF-8 or holds a newline is shown and stored escaped).
 
 A Strava bulk export (zipped or unzipped) has ``activities.csv`` listing each
 activity's ``Filename`` with its ``Activity Type``, ``Activity Name`` and
