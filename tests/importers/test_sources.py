@@ -224,3 +224,15 @@ def test_a_fit_file_too_large_for_memory_is_refused_before_it_is_read(tmp_path, 
     with pytest.raises(ImportFormatError, match="decompress it"):
         read_bytes(gzip.compress(fit))
     assert read_bytes(fit)  # loose and within the limit: read
+
+
+def test_the_default_fit_limit_is_a_quarter_of_the_file_limit():
+    """300 MB file limit -> 75 MB for a FIT file, as the README and the refusal say (worked by hand)."""
+    from runload.importers.sources import fit_too_large
+    from runload.limits import MAX_FILE_BYTES, max_fit_bytes
+
+    assert MAX_FILE_BYTES == 300 * 2**20 and max_fit_bytes() == 75 * 2**20
+    assert fit_too_large(75 * 2**20, max_fit_bytes(), "x") is None
+    reason = fit_too_large(80_000_000, max_fit_bytes(), "raise it")
+    assert reason == ("file of 80 MB is over the 75 MB a FIT file may have (read whole, it takes about 4 bytes "
+                      "of memory a byte); refused (raise it)")
